@@ -1,0 +1,54 @@
+import { Builtins, Cli, Command } from 'clipanion';
+import { colorEnabled } from './cli/style.js';
+import { EXIT } from './core/errors.js';
+import { CheckCommand } from './commands/check.js';
+import { ClaimCommand } from './commands/claim.js';
+import { ConfigCommand, ConfigGetCommand, ConfigSetCommand, ConfigUnsetCommand } from './commands/config.js';
+import { DoctorCommand } from './commands/doctor.js';
+import { InitCommand } from './commands/init.js';
+import { LogCommand } from './commands/log.js';
+import { ReleaseCommand } from './commands/release.js';
+import { RenewCommand } from './commands/renew.js';
+import { StatusCommand } from './commands/status.js';
+
+declare const FLC_VERSION: string;
+
+export async function main(argv: string[]): Promise<number> {
+  const cli = new Cli({
+    binaryLabel: 'flc — File Lock Coordinator',
+    binaryName: 'flc',
+    binaryVersion: typeof FLC_VERSION === 'string' ? FLC_VERSION : 'dev',
+    enableColors: colorEnabled(process.stdout),
+  });
+  for (const command of [
+    InitCommand,
+    ClaimCommand,
+    ReleaseCommand,
+    StatusCommand,
+    CheckCommand,
+    RenewCommand,
+    ConfigCommand,
+    ConfigGetCommand,
+    ConfigSetCommand,
+    ConfigUnsetCommand,
+    LogCommand,
+    DoctorCommand,
+    Builtins.HelpCommand,
+    Builtins.VersionCommand,
+  ]) {
+    cli.register(command);
+  }
+
+  let command: Command;
+  try {
+    command = cli.process(argv.length ? argv : ['--help']);
+  } catch (error) {
+    // Unknown command or option, missing argument: one line, a hint, exit 2.
+    const first = (error as Error).message.split('\n').find((line) => line.trim() !== '') ?? 'bad usage';
+    const message = first.replace(/^(Usage Error|Error): /, '').replace(/[;:]?\s*did you mean.*$/i, '').trim();
+    process.stderr.write(`flc: ${message} (in \`flc ${argv.join(' ')}\`)\n`);
+    process.stderr.write(`hint: run \`flc --help\` or \`flc <command> --help\`\n`);
+    return EXIT.usage;
+  }
+  return cli.run(command, Cli.defaultContext);
+}

@@ -1,0 +1,46 @@
+import { Command, Option } from 'clipanion';
+import { FlcCommand } from '../cli/base.js';
+import { EXIT } from '../core/errors.js';
+import { holderLabel } from '../core/types.js';
+
+export class ReleaseCommand extends FlcCommand {
+  static paths = [['release']];
+  static usage = Command.Usage({
+    description: 'release claims by path or claim id',
+    details: `
+      Releases this session's claims on the given paths (the same keys \`flc claim\` stored: a file, \`dir/\` or glob) or claim ids (\`c-1a2b3c4d\`, see \`flc status\`). \`--all\` releases every claim the session holds.
+
+      Releasing another session's claim needs \`--force\`; it is recorded in the journal with who forced it. Releasing something nobody holds is not an error (a note goes to stderr).
+
+      Exit codes: 0 done, 1 the path is held by another session (use --force), 2 bad usage, 3 environment.
+    `,
+    examples: [
+      ['Release one file', 'flc release src/app.ts'],
+      ['Release everything this session holds', 'flc release --all'],
+      ['Release by claim id', 'flc release c-1a2b3c4d'],
+      ["Take over a crashed session's claim", 'flc release --force src/app.ts'],
+    ],
+  });
+
+  targets = Option.Rest({ name: 'path|claim-id' });
+  all = Option.Boolean('--all,-a', false, { description: "Release all of this session's claims" });
+  force = Option.Boolean('--force,-f', false, { description: "Also release other sessions' claims (journaled)" });
+  sessionFlag = Option.String('--session,-s', { description: 'Act as this session' });
+  agent = Option.String('--agent', { description: "Only this subagent's claims" });
+
+  async run(): Promise<number> {
+    const session = this.session(this.sessionFlag);
+    const result = await this.coordinator().release({ targets: this.targets, all: this.all, force: this.force, session, agent: this.agent });
+    if (this.json) {
+      this.printJson({ ok: true, count: result.released.length, released: result.released, notFound: result.notFound, session });
+      return EXIT.ok;
+    }
+    for (const claim of result.released) {
+      const theirs = claim.session !== session ? ` (held by ${holderLabel(claim)})` : '';
+      this.print(`${this.out.green('released')} ${claim.kind} ${claim.path}${theirs}`);
+    }
+    if (!result.released.length && !result.notFound.length) this.print('nothing to release');
+    for (const target of result.notFound) this.warn(this.err.dim(`no claim on ${target}`));
+    return EXIT.ok;
+  }
+}

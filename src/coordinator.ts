@@ -1,0 +1,438 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { findWaitCycle } from './core/deadlock.js';
+import { FlcError, badInput } from './core/errors.js';
+import { isGlob, normalizeClaimPath, relativeToRoot } from './core/paths.js';
+import { patternsOverlap } from './core/overlap.js';
+import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneExpired, renewSession } from './core/rules.js';
+import { type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
+import { sameHolder } from './core/kinds.js';
+import { findRepo, type RepoInfo } from './git/repo.js';
+import { pidAlive } from './store/mutex.js';
+import { Store, type Tx } from './store/store.js';
+import { StoreWatcher } from './store/watch.js';
+
+export interface ClaimInput extends Holder {
+  paths: string[];
+  kind?: ClaimKind;
+  /** Time to live in ms; null never expires; undefined uses the config's `ttl`. */
+  ttlMs?: number | null;
+  reason?: string;
+  /** Queue and wait for the paths instead of refusing at once. */
+  wait?: boolean;
+  /** How long to wait (ms); defaults to the config's `waitTimeout`. */
+  timeoutMs?: number;
+  /** Aborting stops the wait and removes the queued request. */
+  signal?: AbortSignal;
+  /** Directory relative paths are resolved from (defaults to the coordinator's cwd). */
+  cwd?: string;
+  /** Called once when the request is queued behind `blockers`. */
+  onQueued?: (blockers: Blocker[]) => void;
+}
+
+export type RefusalCause = 'conflict' | 'timeout' | 'deadlock' | 'aborted';
+
+export type ClaimResult =
+  | { granted: true; waited: number; claims: Claim[] }
+  | {
+      granted: false;
+      waited: number;
+      /** The first blocker's holder, as in the seed HTTP API. */
+      holder: string;
+      error: string;
+      cause: RefusalCause;
+      conflicts: Blocker[];
+      /** For a deadlock: the holders in the wait-for cycle, first and last the requester. */
+      cycle?: string[];
+    };
+
+export interface ReleaseInput extends Holder {
+  /** Paths or claim ids. */
+  targets?: string[];
+  /** Every claim of this holder (of the whole session when `agent` is not given). */
+  all?: boolean;
+  /** Allow releasing other sessions' claims. */
+  force?: boolean;
+  cwd?: string;
+}
+
+export interface ReleaseResult {
+  released: Claim[];
+  /** Targets that matched no live claim. */
+  notFound: string[];
+}
+
+export interface CheckInput extends Holder {
+  paths: string[];
+  kind?: ClaimKind;
+  cwd?: string;
+}
+
+export interface CheckResult {
+  ok: boolean;
+  paths: string[];
+  conflicts: Blocker[];
+}
+
+export interface StatusInput {
+  paths?: string[];
+  session?: string;
+  cwd?: string;
+}
+
+export interface StatusResult {
+  claims: Claim[];
+  waiters: Waiter[];
+  sessions: SessionRecord[];
+}
+
+type Refusal = Omit<Extract<ClaimResult, { granted: false }>, 'waited'>;
+
+/** One transaction's outcome while claiming. */
+type Attempt =
+  | { type: 'granted'; claims: Claim[] }
+  | { type: 'refused'; refusal: Refusal }
+  | { type: 'queued'; waiter: Waiter; blockers: Blocker[] }
+  | { type: 'pending' };
+
+const HOST = os.hostname();
+const SESSION_RETENTION_MS = 7 * 86_400_000;
+
+/**
+ * The application service every front door calls (CLI, agent hooks, servers, the library).
+ * It resolves paths, runs the pure rules of `core/` inside store transactions, and journals
+ * what happened.
+ */
+export class Coordinator {
+  readonly store: Store;
+
+  constructor(readonly repo: RepoInfo, readonly cwd: string = repo.root) {
+    this.store = new Store(repo.commonDir);
+  }
+
+  /** Opens the coordinator of the repository around `cwd`. Throws NOT_A_REPO outside one. */
+  static open(cwd: string = process.cwd()): Coordinator {
+    return new Coordinator(findRepo(cwd), cwd);
+  }
+
+  /** Turns user paths into claim keys (see core/paths), marking existing directories with `/`. */
+  normalizePaths(paths: string[], cwd: string = this.cwd): string[] {
+    if (!paths.length) throw new FlcError('USAGE', 'no path given', 'name at least one file, directory/ or glob');
+    const keys = paths.map((p) => normalizeClaimPath(this.resolveLinks(markDirectory(p, cwd), cwd), cwd, this.repo.root));
+    return [...new Set(keys)];
+  }
+
+  /** An absolute path through a symlink (e.g. /tmp -> /private/tmp) is mapped onto the real root. */
+  private resolveLinks(input: string, cwd: string): string {
+    if (isGlob(input)) return input;
+    const absolute = path.resolve(cwd, input);
+    if (relativeToRoot(absolute, this.repo.root) !== null) return input;
+    let existing = absolute;
+    const rest: string[] = [];
+    while (!fs.existsSync(existing) && path.dirname(existing) !== existing) {
+      rest.unshift(path.basename(existing));
+      existing = path.dirname(existing);
+    }
+    try {
+      const real = path.join(fs.realpathSync(existing), ...rest);
+      return input.endsWith('/') ? `${real}/` : real;
+    } catch {
+      return input;
+    }
+  }
+
+  async claim(input: ClaimInput): Promise<ClaimResult> {
+    const started = Date.now();
+    const kind = input.kind ?? 'write';
+    const paths = this.normalizePaths(input.paths, input.cwd);
+    const request = { session: input.session, agent: input.agent, paths, kind };
+    const config = this.store.config();
+    const ttlMs = input.ttlMs === undefined ? config.ttl : input.ttlMs;
+    const timeoutMs = input.timeoutMs ?? config.waitTimeout;
+    const deadline = started + timeoutMs;
+    const grant = { ttlMs, worktree: this.worktree(input.cwd), reason: input.reason, newId: () => newId('c') };
+    const waited = () => Math.round((Date.now() - started) / 100) / 10;
+
+    const watcher = input.wait ? new StoreWatcher(this.store.dir) : null;
+    try {
+      const first = await this.store.transaction((db, tx): Attempt => {
+        this.housekeep(db, tx);
+        const blockers = findBlockers(request, db, tx.now);
+        if (!blockers.length) return { type: 'granted', claims: this.grant(db, tx, request, grant) };
+        if (!input.wait) return { type: 'refused', refusal: this.refuse(tx, request, 'conflict', blockers) };
+        const cycle = findWaitCycle(request, blockers, db, tx.now);
+        if (cycle) return { type: 'refused', refusal: this.refuse(tx, request, 'deadlock', blockers, cycle) };
+        const waiter = enqueue(db, tx, request, { ...grant, deadline, reason: input.reason });
+        tx.emit({ event: 'claim:waiting', session: request.session, agent: request.agent, path: paths.join(' '), kind, detail: `queued behind ${blockers.map(holderLabel).join(', ')}` });
+        return { type: 'queued', waiter, blockers };
+      });
+      if (first.type === 'granted') return { granted: true, waited: waited(), claims: first.claims };
+      if (first.type === 'refused') return { ...first.refusal, waited: waited() };
+      if (first.type !== 'queued') throw new Error('unreachable');
+
+      const waiterId = first.waiter.id;
+      input.onQueued?.(first.blockers);
+      for (;;) {
+        const remaining = deadline - Date.now();
+        if (input.signal?.aborted || remaining <= 0) {
+          const cause = input.signal?.aborted ? 'aborted' : 'timeout';
+          const refused = await this.store.transaction((db, tx) => {
+            db.waiters = db.waiters.filter((w) => w.id !== waiterId);
+            return this.refuse(tx, request, cause, findBlockers(request, db, tx.now));
+          });
+          return { ...refused, waited: waited() };
+        }
+        await Promise.race([watcher!.next(remaining), abortPromise(input.signal)]);
+        if (input.signal?.aborted) continue;
+        const outcome = await this.store.transaction((db, tx): Attempt => {
+          this.housekeep(db, tx);
+          let waiter = db.waiters.find((w) => w.id === waiterId);
+          if (!waiter) waiter = enqueue(db, tx, request, { ...grant, deadline, reason: input.reason, id: waiterId, seq: first.waiter.seq });
+          const blockers = findBlockers(request, db, tx.now, waiter.seq);
+          if (!blockers.length) {
+            db.waiters = db.waiters.filter((w) => w.id !== waiterId);
+            return { type: 'granted', claims: this.grant(db, tx, request, grant) };
+          }
+          const cycle = findWaitCycle(request, blockers, db, tx.now);
+          if (cycle && isYoungestInCycle(waiter, cycle, db.waiters)) {
+            db.waiters = db.waiters.filter((w) => w.id !== waiterId);
+            return { type: 'refused', refusal: this.refuse(tx, request, 'deadlock', blockers, cycle) };
+          }
+          return { type: 'pending' };
+        });
+        if (outcome.type === 'granted') return { granted: true, waited: waited(), claims: outcome.claims };
+        if (outcome.type === 'refused') return { ...outcome.refusal, waited: waited() };
+      }
+    } finally {
+      watcher?.close();
+    }
+  }
+
+  async release(input: ReleaseInput): Promise<ReleaseResult> {
+    const targets = input.targets ?? [];
+    if (!targets.length && !input.all) throw new FlcError('USAGE', 'nothing to release', 'name paths or claim ids, or use --all');
+    const cwd = input.cwd ?? this.cwd;
+    const keys = targets.map((target) => (isClaimId(target) ? { target, id: target } : { target, path: this.normalizePaths([target], cwd)[0]! }));
+    return this.store.transaction((db, tx) => {
+      this.housekeep(db, tx);
+      const mine = (c: Claim) => c.session === input.session && (!input.agent || c.agent === input.agent);
+      const chosen = new Set<Claim>();
+      const notFound: string[] = [];
+      const othersHeld: Claim[] = [];
+      if (input.all) for (const claim of db.claims) if (mine(claim)) chosen.add(claim);
+      for (const key of keys) {
+        const matching = db.claims.filter((c) => ('id' in key ? c.id === key.id : c.path === key.path));
+        if (!matching.length) notFound.push(key.target);
+        for (const claim of matching) {
+          if (mine(claim) || input.force) chosen.add(claim);
+          else if ('id' in key || !matching.some(mine)) othersHeld.push(claim);
+        }
+      }
+      if (othersHeld.length) {
+        const first = othersHeld[0]!;
+        throw new FlcError(
+          'NOT_FOUND',
+          `${first.path} is held by ${holderLabel(first)} (${first.kind}), not by ${input.session}`,
+          `ask its holder to release it, or take it over with: flc release --force ${first.path}`,
+        );
+      }
+      db.claims = db.claims.filter((c) => !chosen.has(c));
+      for (const claim of chosen) {
+        const forced = !mine(claim);
+        tx.emit({
+          event: 'claim:released',
+          session: claim.session,
+          agent: claim.agent,
+          path: claim.path,
+          kind: claim.kind,
+          claimId: claim.id,
+          ...(forced ? { by: holderLabel(input), cause: 'forced' } : {}),
+        });
+      }
+      renewSession(db, input.session, tx.now);
+      touchSession(db, input.session, tx.now, this.worktree(cwd));
+      return { released: [...chosen], notFound };
+    });
+  }
+
+  /** Could `session` claim these paths now? Read-only. */
+  check(input: CheckInput): CheckResult {
+    const paths = this.normalizePaths(input.paths, input.cwd);
+    const db = this.store.read();
+    const conflicts = findBlockers({ session: input.session, agent: input.agent, paths, kind: input.kind ?? 'write' }, liveView(db, Date.now()), Date.now());
+    return { ok: conflicts.length === 0, paths, conflicts };
+  }
+
+  /** Live claims and waiters, optionally only those touching `paths` or held by `session`. Read-only. */
+  status(input: StatusInput = {}): StatusResult {
+    const now = Date.now();
+    const db = liveView(this.store.read(), now);
+    const patterns = input.paths?.length ? this.normalizePaths(input.paths, input.cwd) : null;
+    const touches = (p: string) => !patterns || patterns.some((q) => patternsOverlap(p, q));
+    const bySession = (h: Holder) => !input.session || h.session === input.session;
+    return {
+      claims: db.claims.filter((c) => touches(c.path) && bySession(c)),
+      waiters: db.waiters.filter((w) => w.paths.some(touches) && bySession(w)),
+      sessions: db.sessions,
+    };
+  }
+
+  /** Renews every live claim of `session` (activity). Returns how many. */
+  async renew(session: string): Promise<number> {
+    return this.store.transaction((db, tx) => {
+      this.housekeep(db, tx);
+      touchSession(db, session, tx.now, this.worktree());
+      return renewSession(db, session, tx.now);
+    });
+  }
+
+  /** Prunes expired claims and dead waiters now (also done by every write). */
+  async prune(): Promise<{ expired: Claim[]; waitersRemoved: number }> {
+    return this.store.transaction((db, tx) => this.housekeep(db, tx));
+  }
+
+  private worktree(cwd: string = this.cwd): string {
+    return cwd === this.cwd ? this.repo.root : (findRepo(cwd).root ?? this.repo.root);
+  }
+
+  /** Drops expired claims (journaled), waiters whose process is gone, and old sessions. */
+  private housekeep(db: DbData, tx: Tx): { expired: Claim[]; waitersRemoved: number } {
+    const expired = pruneExpired(db, tx.now);
+    for (const claim of expired) {
+      tx.emit({ event: 'claim:expired', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'ttl' });
+    }
+    const before = db.waiters.length;
+    db.waiters = db.waiters.filter((w) => !isGhostWaiter(w, tx.now) && !(w.host === HOST && !pidAlive(w.pid)));
+    db.sessions = db.sessions.filter((s) => Date.parse(s.lastSeen) + SESSION_RETENTION_MS > tx.now || db.claims.some((c) => c.session === s.id));
+    return { expired, waitersRemoved: before - db.waiters.length };
+  }
+
+  private grant(db: DbData, tx: Tx, request: Holder & { paths: string[]; kind: ClaimKind }, options: Omit<Parameters<typeof grantClaims>[2], 'now'>): Claim[] {
+    const claims = grantClaims(db, request, { ...options, now: tx.now });
+    renewSession(db, request.session, tx.now);
+    touchSession(db, request.session, tx.now, options.worktree);
+    for (const claim of claims) {
+      tx.emit({ event: 'claim:acquired', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id });
+    }
+    return claims.map((c) => ({ ...c }));
+  }
+
+  private refuse(tx: Tx, request: Holder & { kind: ClaimKind }, cause: RefusalCause, blockers: Blocker[], cycle?: Holder[]): Refusal {
+    for (const b of blockers) {
+      tx.emit({
+        event: 'claim:conflicted',
+        session: request.session,
+        agent: request.agent,
+        path: b.path,
+        kind: request.kind,
+        cause,
+        holder: { session: b.session, agent: b.agent, kind: b.kind, path: b.heldPath, ...(b.queued ? { queued: true } : {}) },
+      });
+    }
+    const first = blockers[0];
+    const cycleLabels = cycle?.map(holderLabel);
+    return {
+      granted: false as const,
+      holder: first ? holderLabel(first) : '',
+      error: refusalMessage(cause, blockers, cycleLabels, tx.now),
+      cause,
+      conflicts: blockers,
+      ...(cycleLabels ? { cycle: cycleLabels } : {}),
+    };
+  }
+}
+
+function refusalMessage(cause: RefusalCause, blockers: Blocker[], cycle: string[] | undefined, now: number): string {
+  if (cause === 'deadlock') return `Deadlock: waiting would close the cycle ${cycle!.join(' -> ')}`;
+  const first = blockers[0];
+  const what = first ? describeBlocker(first, now) : 'the path is no longer free';
+  if (cause === 'timeout') return `Timeout waiting for lock: ${what}`;
+  if (cause === 'aborted') return `Wait cancelled: ${what}`;
+  return what;
+}
+
+export function describeBlocker(b: Blocker, now: number): string {
+  const who = b.agent ? `${b.session} (agent ${b.agent})` : b.session;
+  const target = b.heldPath === b.path ? b.path : `${b.path} (via ${b.heldPath})`;
+  if (b.queued) return `${target} is wanted first by ${who}, queued for a ${b.kind} claim`;
+  return `${target} is held by ${who} with a ${b.kind} claim`;
+}
+
+function enqueue(
+  db: DbData,
+  tx: Tx,
+  request: Holder & { paths: string[]; kind: ClaimKind },
+  options: { ttlMs: number | null; worktree: string; deadline: number; reason?: string | undefined; id?: string; seq?: number },
+): Waiter {
+  const waiter: Waiter = {
+    id: options.id ?? newId('w'),
+    session: request.session,
+    ...(request.agent ? { agent: request.agent } : {}),
+    paths: request.paths,
+    kind: request.kind,
+    worktree: options.worktree,
+    ...(options.reason !== undefined ? { reason: options.reason } : {}),
+    ttlMs: options.ttlMs,
+    enqueuedAt: new Date(tx.now).toISOString(),
+    seq: options.seq ?? db.nextSeq++,
+    deadline: new Date(options.deadline).toISOString(),
+    pid: process.pid,
+    host: HOST,
+  };
+  db.waiters.push(waiter);
+  db.waiters.sort((a, b) => a.seq - b.seq);
+  return waiter;
+}
+
+/** Of the waiters in a cycle, the most recent one gives way, so only one is refused. */
+function isYoungestInCycle(self: Waiter, cycle: Holder[], waiters: Waiter[]): boolean {
+  const inCycle = waiters.filter((w) => cycle.some((h) => sameHolder(w, h)));
+  return inCycle.every((w) => w.seq <= self.seq);
+}
+
+function touchSession(db: DbData, session: string, now: number, worktree: string): void {
+  const nowIso = new Date(now).toISOString();
+  const record = db.sessions.find((s) => s.id === session);
+  if (record) {
+    record.lastSeen = nowIso;
+    record.worktree = worktree;
+  } else {
+    db.sessions.push({ id: session, firstSeen: nowIso, lastSeen: nowIso, worktree });
+  }
+}
+
+/** The data as a reader should see it: expired claims and dead waiters left out. */
+function liveView(db: DbData, now: number): DbData {
+  return {
+    ...db,
+    claims: db.claims.filter((c) => isLive(c, now)),
+    waiters: db.waiters.filter((w) => !isGhostWaiter(w, now) && !(w.host === HOST && !pidAlive(w.pid))),
+  };
+}
+
+function markDirectory(input: string, cwd: string): string {
+  if (isGlob(input) || input.endsWith('/')) return input;
+  try {
+    return fs.statSync(path.resolve(cwd, input)).isDirectory() ? `${input}/` : input;
+  } catch {
+    return input;
+  }
+}
+
+const CLAIM_ID = /^c-[0-9a-f]{8}$/;
+function isClaimId(target: string): boolean {
+  return CLAIM_ID.test(target);
+}
+
+function newId(prefix: 'c' | 'w'): string {
+  return `${prefix}-${randomBytes(4).toString('hex')}`;
+}
+
+function abortPromise(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return new Promise(() => {});
+  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+export { badInput };

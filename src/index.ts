@@ -1,0 +1,19 @@
+/**
+ * flc as a library: the coordinator every front door uses, for in-process integrations
+ * (the Pi extension, the HTTP and MCP servers) and scripts.
+ */
+export { Coordinator } from './coordinator.js';
+export type { ClaimInput, ClaimResult, ReleaseInput, ReleaseResult, CheckInput, CheckResult, StatusInput, StatusResult, RefusalCause } from './coordinator.js';
+export { resolveSession, defaultSession } from './identity.js';
+export { findRepo, type RepoInfo } from './git/repo.js';
+export { Store } from './store/store.js';
+export type { JournalEvent, EventName } from './store/journal.js';
+export { FlcError, EXIT, isFlcError, type ErrorCode } from './core/errors.js';
+export { parseDuration, parseTtl, formatDuration } from './core/duration.js';
+export { kindsConflict, parseKind, sameHolder } from './core/kinds.js';
+export { patternsOverlap } from './core/overlap.js';
+export { normalizeClaimPath } from './core/paths.js';
+export { findBlockers, type Blocker } from './core/rules.js';
+export { findWaitCycle } from './core/deadlock.js';
+export { DEFAULT_CONFIG, CONFIG_KEYS, type Config, type ConfigKey, type ReleasePolicy } from './core/config.js';
+export { CLAIM_KINDS, holderLabel, type Claim, type ClaimKind, type Holder, type Waiter, type SessionRecord, type DbData } from './core/types.js';
