@@ -36,7 +36,7 @@ export function defaultSession(): string {
 }
 
 export function validateSession(session: string): string {
-  if (session.length > 200) throw badInput('session id is longer than 200 characters');
-  if (/[\u0000-\u001f]/.test(session)) throw badInput('session id contains control characters');
+  if (session.length > 200) throw badInput('session id is longer than 200 characters', 'use a shorter --session or FLC_SESSION');
+  if (/[\u0000-\u001f]/.test(session)) throw badInput('session id contains control characters', 'use printable characters in --session or FLC_SESSION');
   return session;
 }

@@ -12,6 +12,7 @@ export function patternsOverlap(a: string, b: string): boolean {
   if (ta === 'glob' && tb === 'glob') return globsMayOverlap(a, b);
   if (ta === 'glob') return globMayReach(a, b, tb as 'file' | 'dir');
   if (tb === 'glob') return globMayReach(b, a, ta as 'file' | 'dir');
+  if (ta === 'dir' && tb === 'dir') return a.startsWith(b) || b.startsWith(a);
   if (ta === 'dir') return b.startsWith(a);
   if (tb === 'dir') return a.startsWith(b);
   return false;
