@@ -7,6 +7,7 @@ export type { ClaimInput, ClaimResult, ReleaseInput, ReleaseResult, CheckInput, 
 export { resolveSession, defaultSession } from './identity.js';
 export { findRepo, type RepoInfo } from './git/repo.js';
 export { Store } from './store/store.js';
+export { Mutex, Held, MutexTimeoutError, MutexCompromisedError, type MutexOptions } from './store/mutex.js';
 export type { JournalEvent, EventName } from './store/journal.js';
 export { FlcError, EXIT, isFlcError, type ErrorCode } from './core/errors.js';
 export { parseDuration, parseTtl, formatDuration } from './core/duration.js';
