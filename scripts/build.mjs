@@ -3,6 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
+import { lazyClipanion } from './lazy-clipanion.mjs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
@@ -19,14 +20,9 @@ const common = {
 };
 
 await Promise.all([
-  build({
-    ...common,
-    entryPoints: { cli: 'src/bin.ts' },
-    outdir: 'dist',
-    minify: true,
-    // Bundled CommonJS dependencies (clipanion) still call require() for Node built-ins.
-    banner: { js: "import { createRequire as __flcRequire } from 'node:module'; const require = __flcRequire(import.meta.url);" },
-  }),
+  // The CLI is CommonJS: Node starts a single CommonJS file measurably faster than an ES
+  // module graph, and `flc` starts on every edit an agent makes.
+  build({ ...common, format: 'cjs', entryPoints: { cli: 'src/bin.ts' }, outExtension: { '.js': '.cjs' }, outdir: 'dist', minify: true, plugins: [lazyClipanion] }),
   build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', packages: 'external' }),
 ]);
 

@@ -13,6 +13,31 @@ import { StatusCommand } from './commands/status.js';
 
 declare const FLC_VERSION: string;
 
+const COMMANDS = [
+  InitCommand,
+  ClaimCommand,
+  ReleaseCommand,
+  StatusCommand,
+  CheckCommand,
+  RenewCommand,
+  ConfigCommand,
+  ConfigGetCommand,
+  ConfigSetCommand,
+  ConfigUnsetCommand,
+  LogCommand,
+  DoctorCommand,
+];
+
+/**
+ * Registers only the commands `argv` can name: clipanion compiles a parser for every
+ * registered command at each start, which is most of flc's start-up time. Anything else
+ * (help, typos) gets them all, so help and suggestions stay complete.
+ */
+function commandsFor(argv: string[]) {
+  const matching = COMMANDS.filter((command) => command.paths.some((path) => path[0] === argv[0]));
+  return [...(matching.length ? matching : COMMANDS), Builtins.HelpCommand, Builtins.VersionCommand];
+}
+
 export async function main(argv: string[]): Promise<number> {
   const cli = new Cli({
     binaryLabel: 'flc — File Lock Coordinator',
@@ -20,28 +45,14 @@ export async function main(argv: string[]): Promise<number> {
     binaryVersion: typeof FLC_VERSION === 'string' ? FLC_VERSION : 'dev',
     enableColors: colorEnabled(process.stdout),
   });
-  for (const command of [
-    InitCommand,
-    ClaimCommand,
-    ReleaseCommand,
-    StatusCommand,
-    CheckCommand,
-    RenewCommand,
-    ConfigCommand,
-    ConfigGetCommand,
-    ConfigSetCommand,
-    ConfigUnsetCommand,
-    LogCommand,
-    DoctorCommand,
-    Builtins.HelpCommand,
-    Builtins.VersionCommand,
-  ]) {
-    cli.register(command);
-  }
+  for (const command of commandsFor(argv)) cli.register(command);
 
+  // stdin is left out: reading process.stdin loads half of Node's stream stack, and no
+  // command reads it through clipanion (the bundle keeps clipanion from touching it too).
+  const context = { env: process.env, stdin: undefined as unknown as NodeJS.ReadStream, stdout: process.stdout, stderr: process.stderr, colorDepth: 1 };
   let command: Command;
   try {
-    command = cli.process(argv.length ? argv : ['--help']);
+    command = cli.process(argv.length ? argv : ['--help'], context);
   } catch (error) {
     // Unknown command or option, missing argument: one line, a hint, exit 2.
     const first = (error as Error).message.split('\n').find((line) => line.trim() !== '') ?? 'bad usage';
@@ -50,5 +61,5 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`hint: run \`flc --help\` or \`flc <command> --help\`\n`);
     return EXIT.usage;
   }
-  return cli.run(command, Cli.defaultContext);
+  return cli.run(command, context);
 }

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findWaitCycle } from './core/deadlock.js';
+import { randomHex } from './core/random.js';
 import { FlcError, badInput } from './core/errors.js';
 import { isGlob, normalizeClaimPath, relativeToRoot } from './core/paths.js';
 import { patternsOverlap } from './core/overlap.js';
@@ -427,7 +427,7 @@ function isClaimId(target: string): boolean {
 }
 
 function newId(prefix: 'c' | 'w'): string {
-  return `${prefix}-${randomBytes(4).toString('hex')}`;
+  return `${prefix}-${randomHex(8)}`;
 }
 
 function abortPromise(signal: AbortSignal | undefined): Promise<void> {

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { FlcError } from '../core/errors.js';
@@ -65,6 +64,8 @@ function readCommonDir(gitDir: string): string {
 }
 
 function findRepoWithGit(cwd: string): RepoInfo {
+  // Loaded only here: child_process costs milliseconds of every start and the fast path needs none.
+  const { execFileSync } = process.getBuiltinModule('node:child_process');
   let out: string;
   try {
     out = execFileSync('git', ['rev-parse', '--show-toplevel', '--absolute-git-dir', '--git-common-dir'], {

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
+import { randomHex } from '../core/random.js';
 
 /**
  * A cross-process mutex: a lock file created atomically (hard link of a fully written temp
@@ -72,7 +72,7 @@ export class Mutex {
   }
 
   tryAcquire(): Held | null {
-    const owner: Owner = { pid: process.pid, host: HOST, nonce: randomBytes(8).toString('hex'), at: Date.now() };
+    const owner: Owner = { pid: process.pid, host: HOST, nonce: `${process.pid.toString(16)}-${randomHex(16)}`, at: Date.now() };
     const temp = `${this.lockPath}.${owner.nonce}`;
     fs.writeFileSync(temp, JSON.stringify(owner));
     try {

@@ -1,10 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { LowSync } from 'lowdb';
 import { DataFileSync } from 'lowdb/node';
 import { type Config, DEFAULT_CONFIG, configFromStored, showConfigValue, type ConfigKey } from '../core/config.js';
 import { FlcError, isFlcError } from '../core/errors.js';
+import { randomHex } from '../core/random.js';
 import { type DbData, emptyDb } from '../core/types.js';
 import { Journal, type JournalEvent } from './journal.js';
 import { Mutex, MutexCompromisedError, MutexTimeoutError } from './mutex.js';
@@ -186,7 +186,7 @@ export class Store {
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { movedTo: null };
       }
-      const movedTo = `${this.dbPath}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(2).toString('hex')}`;
+      const movedTo = `${this.dbPath}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomHex(4)}`;
       fs.renameSync(this.dbPath, movedTo);
       writeAtomic(this.dbPath, stringifyDb(emptyDb()));
       this.journal.append([{ t: new Date().toISOString(), event: 'store:repaired', detail: `moved corrupt db.json to ${movedTo}` }]);
@@ -249,7 +249,7 @@ function parseConfigFile(text: string, file: string): Config {
 }
 
 export function writeAtomic(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  const temp = `${file}.${process.pid}.${randomHex(8)}.tmp`;
   fs.writeFileSync(temp, text);
   fs.renameSync(temp, file);
 }

@@ -1,0 +1,79 @@
+// flc benchmarks: prints numbers, asserts nothing. Run with `npm run bench` (builds first).
+//  1. start-up: `flc status` against `node -e 0`, median of alternating runs, as a ratio
+//  2. claim+release operations per second through the library API
+//  3. wake-up latency: from a release to the waiting process's grant
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Coordinator } from '../dist/index.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const FLC = path.join(ROOT, 'bin', 'flc.js');
+const runs = Number(process.env.BENCH_RUNS ?? 30);
+
+const repo = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flc-bench-')));
+execFileSync('git', ['init', '-q', repo]);
+const env = { ...process.env, FLC_SESSION: 'bench', NO_COLOR: '1' };
+const coordinator = Coordinator.open(repo);
+await coordinator.claim({ paths: ['src/a.ts', 'src/b.ts', 'docs/'], session: 'someone-else' });
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+const timeRun = (args) => {
+  const start = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, args, { cwd: repo, env, stdio: 'ignore' });
+  if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
+  return Number(process.hrtime.bigint() - start) / 1e6;
+};
+
+// 1. start-up
+const baseline = [];
+const status = [];
+for (let i = 0; i < runs; i++) {
+  baseline.push(timeRun(['-e', '0']));
+  status.push(timeRun([FLC, 'status']));
+}
+const mb = median(baseline);
+const ms = median(status);
+console.log(`start-up     flc status ${ms.toFixed(1)} ms, node -e 0 ${mb.toFixed(1)} ms, ratio ${(ms / mb).toFixed(2)} (median of ${runs} alternating runs; aim <= 1.3)`);
+
+// 2. claim + release throughput through the library
+{
+  const duration = 3000;
+  const end = Date.now() + duration;
+  let ops = 0;
+  while (Date.now() < end) {
+    const file = `ops/f${ops % 50}.ts`;
+    const r = await coordinator.claim({ paths: [file], session: 'bench' });
+    if (!r.granted) throw new Error('claim refused');
+    await coordinator.release({ targets: [file], session: 'bench' });
+    ops++;
+  }
+  console.log(`throughput   ${(ops / (duration / 1000)).toFixed(0)} claim+release pairs per second (library API, one process)`);
+}
+
+// 3. wake-up latency of a waiting process
+{
+  const samples = [];
+  for (let i = 0; i < 10; i++) {
+    const file = `wake/f${i}.ts`;
+    await coordinator.claim({ paths: [file], session: 'holder' });
+    const child = spawn(process.execPath, [FLC, 'claim', file, '--wait', '--timeout', '30s', '--json'], { cwd: repo, env: { ...env, FLC_SESSION: `waiter-${i}` }, stdio: ['ignore', 'pipe', 'ignore'] });
+    const done = new Promise((resolve) => child.on('close', resolve));
+    while (!coordinator.status().waiters.some((w) => w.session === `waiter-${i}`)) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 100));
+    await coordinator.release({ targets: [file], session: 'holder' });
+    const releasedAt = Date.now();
+    await done;
+    const granted = coordinator.store.journal.tail(50).find((e) => e.event === 'claim:acquired' && e.session === `waiter-${i}`);
+    samples.push(Date.parse(granted.t) - releasedAt);
+  }
+  const sorted = [...samples].sort((a, b) => a - b);
+  console.log(`wake-up      median ${median(samples)} ms, max ${sorted.at(-1)} ms from release to the waiter's grant (10 waits; target < 50 ms)`);
+}
+
+fs.rmSync(repo, { recursive: true, force: true });
