@@ -2,12 +2,13 @@
 //  1. start-up: `flc status` against `node -e 0`, median of alternating runs, as a ratio
 //  2. claim+release operations per second through the library API
 //  3. wake-up latency: from a release to the waiting process's grant
+//  4. the pre-commit guard on a big change
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Coordinator } from '../dist/index.js';
+import { Coordinator, evaluateGuard } from '../dist/index.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FLC = path.join(ROOT, 'bin', 'flc.js');
@@ -23,12 +24,13 @@ const median = (xs) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 };
-const timeRun = (args) => {
+const timeRun = (args) => timeRunIn(repo, args);
+function timeRunIn(cwd, args) {
   const start = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, args, { cwd: repo, env, stdio: 'ignore' });
+  const r = spawnSync(process.execPath, args, { cwd, env, stdio: 'ignore' });
   if (r.status !== 0) throw new Error(`${args.join(' ')} exited ${r.status}`);
   return Number(process.hrtime.bigint() - start) / 1e6;
-};
+}
 
 // 1. start-up
 const baseline = [];
@@ -74,6 +76,43 @@ console.log(`start-up     flc status ${ms.toFixed(1)} ms, node -e 0 ${mb.toFixed
   }
   const sorted = [...samples].sort((a, b) => a - b);
   console.log(`wake-up      median ${median(samples)} ms, max ${sorted.at(-1)} ms from release to the waiter's grant (10 waits; target < 50 ms)`);
+}
+
+// 4. the pre-commit guard: 10,000 staged files against 1,000 claims of another session
+{
+  const big = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flc-bench-guard-')));
+  execFileSync('git', ['init', '-q', big]);
+  const files = [];
+  for (let d = 0; d < 100; d++) {
+    fs.mkdirSync(path.join(big, `pkg${d}`, 'src'), { recursive: true });
+    for (let f = 0; f < 100; f++) {
+      const file = `pkg${d}/src/file${f}.ts`;
+      fs.writeFileSync(path.join(big, file), `${d} ${f}\n`);
+      files.push(file);
+    }
+  }
+  execFileSync('git', ['add', '-A'], { cwd: big });
+  // 700 file claims, 200 directory claims, 100 glob claims, none covering the staged files
+  const patterns = [
+    ...Array.from({ length: 700 }, (_, i) => `other/file${i}.ts`),
+    ...Array.from({ length: 200 }, (_, i) => `elsewhere${i}/`),
+    ...Array.from({ length: 100 }, (_, i) => `gen${i}/**/*.ts`),
+  ];
+  const owner = Coordinator.open(big);
+  const claimed = await owner.claim({ paths: patterns, session: 'someone-else' });
+  if (!claimed.granted) throw new Error('bench claims refused');
+  const claims = owner.status().claims;
+  const changes = files.map((p) => ({ status: 'A', path: p }));
+  const evalTimes = [];
+  for (let i = 0; i < 5; i++) {
+    const start = process.hrtime.bigint();
+    evaluateGuard({ changes, claims, session: 'me', worktree: big, otherWorktrees: 'warn', now: Date.now() });
+    evalTimes.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  const cmdTimes = [];
+  for (let i = 0; i < 5; i++) cmdTimes.push(timeRunIn(big, [FLC, 'guard']));
+  console.log(`guard        10,000 staged files vs 1,000 claims: decision ${median(evalTimes).toFixed(1)} ms, whole \`flc guard\` (start-up and git diff included) ${median(cmdTimes).toFixed(0)} ms`);
+  fs.rmSync(big, { recursive: true, force: true });
 }
 
 fs.rmSync(repo, { recursive: true, force: true });

@@ -22,7 +22,17 @@ const common = {
 await Promise.all([
   // The CLI is CommonJS: Node starts a single CommonJS file measurably faster than an ES
   // module graph, and `flc` starts on every edit an agent makes.
-  build({ ...common, format: 'cjs', entryPoints: { cli: 'src/bin.ts' }, outExtension: { '.js': '.cjs' }, outdir: 'dist', minify: true, plugins: [lazyClipanion] }),
+  // simple-git stays out of the bundle: only commit-time commands load it, from node_modules.
+  build({
+    ...common,
+    format: 'cjs',
+    entryPoints: { cli: 'src/bin.ts' },
+    outExtension: { '.js': '.cjs' },
+    outdir: 'dist',
+    minify: true,
+    external: ['simple-git'],
+    plugins: [lazyClipanion],
+  }),
   build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', packages: 'external' }),
 ]);
 

@@ -1,10 +1,13 @@
 import { Builtins, Cli, Command } from 'clipanion';
+import { FdWriter } from './cli/output.js';
 import { colorEnabled } from './cli/style.js';
 import { EXIT } from './core/errors.js';
 import { CheckCommand } from './commands/check.js';
+import { CommitCommand } from './commands/commit.js';
 import { ClaimCommand } from './commands/claim.js';
 import { ConfigCommand, ConfigGetCommand, ConfigSetCommand, ConfigUnsetCommand } from './commands/config.js';
 import { DoctorCommand } from './commands/doctor.js';
+import { GuardCommand } from './commands/guard.js';
 import { InitCommand } from './commands/init.js';
 import { LogCommand } from './commands/log.js';
 import { ReleaseCommand } from './commands/release.js';
@@ -26,6 +29,8 @@ const COMMANDS = [
   ConfigUnsetCommand,
   LogCommand,
   DoctorCommand,
+  GuardCommand,
+  CommitCommand,
 ];
 
 /**
@@ -39,17 +44,26 @@ function commandsFor(argv: string[]) {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  const stdout = new FdWriter(1);
+  const stderr = new FdWriter(2);
   const cli = new Cli({
     binaryLabel: 'flc — File Lock Coordinator',
     binaryName: 'flc',
     binaryVersion: typeof FLC_VERSION === 'string' ? FLC_VERSION : 'dev',
-    enableColors: colorEnabled(process.stdout),
+    enableColors: colorEnabled(stdout),
   });
   for (const command of commandsFor(argv)) cli.register(command);
 
-  // stdin is left out: reading process.stdin loads half of Node's stream stack, and no
-  // command reads it through clipanion (the bundle keeps clipanion from touching it too).
-  const context = { env: process.env, stdin: undefined as unknown as NodeJS.ReadStream, stdout: process.stdout, stderr: process.stderr, colorDepth: 1 };
+  // No Node streams on the way in or out: they would load half of Node's stream stack at every
+  // start. stdin is left out (no command reads it through clipanion; the bundle keeps clipanion
+  // from touching it too), and output goes straight to the file descriptors.
+  const context = {
+    env: process.env,
+    stdin: undefined as unknown as NodeJS.ReadStream,
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+    colorDepth: 1,
+  };
   let command: Command;
   try {
     command = cli.process(argv.length ? argv : ['--help'], context);
@@ -57,8 +71,8 @@ export async function main(argv: string[]): Promise<number> {
     // Unknown command or option, missing argument: one line, a hint, exit 2.
     const first = (error as Error).message.split('\n').find((line) => line.trim() !== '') ?? 'bad usage';
     const message = first.replace(/^(Usage Error|Error): /, '').replace(/[;:]?\s*did you mean.*$/i, '').trim();
-    process.stderr.write(`flc: ${message} (in \`flc ${argv.join(' ')}\`)\n`);
-    process.stderr.write(`hint: run \`flc --help\` or \`flc <command> --help\`\n`);
+    stderr.write(`flc: ${message} (in \`flc ${argv.join(' ')}\`)\n`);
+    stderr.write(`hint: run \`flc --help\` or \`flc <command> --help\`\n`);
     return EXIT.usage;
   }
   return cli.run(command, context);

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { findWaitCycle } from './core/deadlock.js';
+import { evaluateGuard, type GuardFinding, type GuardMode } from './core/guard.js';
 import { randomHex } from './core/random.js';
 import { FlcError, badInput } from './core/errors.js';
 import { isGlob, normalizeClaimPath, relativeToRoot } from './core/paths.js';
@@ -9,6 +10,7 @@ import { patternsOverlap } from './core/overlap.js';
 import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneExpired, renewSession } from './core/rules.js';
 import { type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
 import { sameHolder } from './core/kinds.js';
+import { changedFiles, gitAt, stagedChanges } from './git/changes.js';
 import { findRepo, type RepoInfo } from './git/repo.js';
 import { pidAlive } from './store/mutex.js';
 import { Store, type Tx } from './store/store.js';
@@ -74,6 +76,37 @@ export interface CheckResult {
   ok: boolean;
   paths: string[];
   conflicts: Blocker[];
+}
+
+export interface GuardInput {
+  session: string;
+  /** Overrides the config's `guard.mode` for this run (FLC_GUARD). */
+  mode?: GuardMode;
+}
+
+export interface GuardReport {
+  mode: GuardMode;
+  session: string;
+  /** How many staged changes were checked. */
+  checked: number;
+  blocked: GuardFinding[];
+  warnings: GuardFinding[];
+}
+
+export interface CommitInput {
+  session: string;
+  message: string;
+  /** A subset of the held files to commit (paths, directories or globs); default all of them. */
+  paths?: string[];
+  /** Release the claims that covered the committed files afterwards. */
+  release?: boolean;
+  cwd?: string;
+}
+
+export interface CommitResult {
+  commit: string;
+  files: string[];
+  released: Claim[];
 }
 
 export interface StatusInput {
@@ -277,6 +310,88 @@ export class Coordinator {
       waiters: db.waiters.filter((w) => w.paths.some(touches) && bySession(w)),
       sessions: db.sessions,
     };
+  }
+
+  /**
+   * The pre-commit check: staged paths (both sides of renames, deletions too) covered by other
+   * sessions' live claims. Write/exclusive claims block, read claims warn, claims from other
+   * worktrees follow `guard.otherWorktrees`; `guard.mode` warn turns blocks into warnings.
+   * Refusals are journaled.
+   */
+  async guard(input: GuardInput): Promise<GuardReport> {
+    const config = this.store.config();
+    const mode = input.mode ?? config['guard.mode'];
+    const report: GuardReport = { mode, session: input.session, checked: 0, blocked: [], warnings: [] };
+    if (mode === 'off') return report;
+    const changes = await stagedChanges(this.repo.root);
+    report.checked = changes.length;
+    if (!changes.length || !this.store.exists()) return report;
+    const findings = evaluateGuard({
+      changes,
+      claims: this.store.read().claims,
+      session: input.session,
+      worktree: this.repo.root,
+      otherWorktrees: config['guard.otherWorktrees'],
+      now: Date.now(),
+    });
+    for (const finding of findings) {
+      if (finding.severity === 'block' && mode === 'block') report.blocked.push(finding);
+      else report.warnings.push(finding);
+    }
+    if (report.blocked.length) {
+      await this.store.record(
+        report.blocked.map((f) => ({
+          event: 'guard:blocked' as const,
+          session: input.session,
+          path: f.path,
+          cause: f.why,
+          detail: f.change,
+          holder: { session: f.claim.session, agent: f.claim.agent, kind: f.claim.kind, path: f.claim.path },
+        })),
+      );
+    }
+    return report;
+  }
+
+  /**
+   * Commits exactly the changed files this session holds write/exclusive claims on (or the
+   * given subset), with git's `commit --only`: whatever else is staged, by anyone, stays staged
+   * and uncommitted. New files are added first. The commit runs the hooks as that session.
+   */
+  async commitOwn(input: CommitInput): Promise<CommitResult> {
+    const now = Date.now();
+    const held = this.store.read().claims.filter((c) => c.session === input.session && c.kind !== 'read' && isLive(c, now));
+    if (!held.length) {
+      throw new FlcError('NOT_FOUND', `${input.session} holds no write or exclusive claims, so there is nothing of its own to commit`, 'claim the files you changed first (flc claim <path>), or commit with git');
+    }
+    const wanted = input.paths?.length ? this.normalizePaths(input.paths, input.cwd) : null;
+    for (const pattern of wanted ?? []) {
+      if (!held.some((c) => patternsOverlap(c.path, pattern))) {
+        throw new FlcError('NOT_FOUND', `${pattern} is not claimed by ${input.session}`, 'commit only files you hold; see `flc status --session <you>`');
+      }
+    }
+    const { tracked, untracked } = await changedFiles(this.repo.root);
+    const covers = (file: string) => held.some((c) => patternsOverlap(c.path, file)) && (!wanted || wanted.some((p) => patternsOverlap(p, file)));
+    const files = [...tracked, ...untracked].filter(covers);
+    if (!files.length) {
+      throw new FlcError('NOT_FOUND', `none of the files ${input.session} holds has changes to commit`, 'see `git status` and `flc status`');
+    }
+    const git = (await gitAt(this.repo.root)).env({ ...process.env, FLC_SESSION: input.session });
+    const newFiles = untracked.filter(covers);
+    try {
+      if (newFiles.length) await git.raw(['add', '--', ...newFiles]);
+      await git.raw(['commit', '--only', '-m', input.message, '--', ...files]);
+    } catch (error) {
+      const text = (error as Error).message.trim().split('\n').filter(Boolean);
+      throw new FlcError('NOT_FOUND', `git commit failed: ${text.slice(0, 12).join('\n')}`, 'fix what git reports and run flc commit again');
+    }
+    const commit = (await git.raw(['rev-parse', 'HEAD'])).trim();
+    let released: Claim[] = [];
+    if (input.release) {
+      const used = held.filter((c) => files.some((f) => patternsOverlap(c.path, f)));
+      released = (await this.release({ targets: used.map((c) => c.id), session: input.session })).released;
+    }
+    return { commit, files, released };
   }
 
   /** Renews every live claim of `session` (activity). Returns how many. */

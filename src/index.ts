@@ -16,5 +16,6 @@ export { patternsOverlap } from './core/overlap.js';
 export { normalizeClaimPath } from './core/paths.js';
 export { findBlockers, type Blocker } from './core/rules.js';
 export { findWaitCycle } from './core/deadlock.js';
+export { evaluateGuard, touchedPaths, type GuardFinding, type GuardMode, type StagedChange, type WorktreePolicy } from './core/guard.js';
 export { DEFAULT_CONFIG, CONFIG_KEYS, type Config, type ConfigKey, type ReleasePolicy } from './core/config.js';
 export { CLAIM_KINDS, holderLabel, type Claim, type ClaimKind, type Holder, type Waiter, type SessionRecord, type DbData } from './core/types.js';

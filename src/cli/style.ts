@@ -1,11 +1,12 @@
-import type { Writable } from 'node:stream';
+/** An output that may be a terminal: a Node stream or flc's FdWriter. */
+type Output = object & { isTTY?: boolean };
 
 /** Colour only for a terminal, and never when NO_COLOR is set (https://no-color.org). */
-export function colorEnabled(stream: Writable): boolean {
+export function colorEnabled(stream: Output): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '') return false;
   if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== '0') return true;
   if (process.env.TERM === 'dumb') return false;
-  return Boolean((stream as Writable & { isTTY?: boolean }).isTTY);
+  return Boolean((stream as { isTTY?: boolean }).isTTY);
 }
 
 export interface Style {
@@ -20,7 +21,7 @@ const plain: Style = { bold: (t) => t, dim: (t) => t, red: (t) => t, green: (t) 
 const sgr = (open: number, close: number) => (t: string) => `\u001b[${open}m${t}\u001b[${close}m`;
 const colored: Style = { bold: sgr(1, 22), dim: sgr(2, 22), red: sgr(31, 39), green: sgr(32, 39), yellow: sgr(33, 39) };
 
-export function styleFor(stream: Writable): Style {
+export function styleFor(stream: Output): Style {
   return colorEnabled(stream) ? colored : plain;
 }
 

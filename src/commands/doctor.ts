@@ -4,6 +4,7 @@ import { FlcCommand } from '../cli/base.js';
 import { isFlcError, EXIT } from '../core/errors.js';
 import { isLive } from '../core/rules.js';
 import { readOwner } from '../store/mutex.js';
+import { guardHookStatus } from '../git/hooks.js';
 
 interface Check {
   name: string;
@@ -17,7 +18,7 @@ export class DoctorCommand extends FlcCommand {
   static usage = Command.Usage({
     description: "check the store's health, and repair it",
     details: `
-      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal and the store lock.
+      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal, the store lock, and whether the pre-commit guard is installed where git will run it.
 
       \`--repair\` moves a corrupt \`db.json\` aside (it is kept, as \`db.json.corrupt-<time>\`) and starts an empty store, and removes a lock left by a dead process. It says what it did.
 
@@ -80,6 +81,19 @@ export class DoctorCommand extends FlcCommand {
     } else {
       checks.push({ name: 'lock', ok: true, detail: `held by pid ${owner.pid} on ${owner.host} (a transaction in progress)` });
     }
+
+    const guard = guardHookStatus(coordinator.repo);
+    let mode = 'unknown (config unreadable)';
+    try {
+      mode = store.config()['guard.mode'];
+    } catch {
+      // reported by the config.json check above
+    }
+    checks.push({
+      name: 'guard',
+      ok: true, // a missing guard is a choice (flc init --no-guard), not a fault
+      detail: guard.wouldRun ? `installed and runs on commit ${guard.detail}; guard.mode = ${mode}` : `not active: ${guard.detail}`,
+    });
 
     const healthy = checks.every((c) => c.ok);
     if (this.json) {

@@ -1,30 +1,65 @@
-import { Command } from 'clipanion';
+import fs from 'node:fs';
+import { Command, Option } from 'clipanion';
 import { FlcCommand } from '../cli/base.js';
 import { EXIT } from '../core/errors.js';
+import { installGuard, uninstallGuard } from '../git/hooks.js';
 
 export class InitCommand extends FlcCommand {
   static paths = [['init']];
   static usage = Command.Usage({
     description: 'set flc up in this repository',
     details: `
-      Creates the claim store (\`db.json\`) and \`config.json\` in \`$(git rev-parse --git-common-dir)/flc/\`, shared by every worktree of the repository. Running it again changes nothing.
+      Creates the claim store (\`db.json\`) and \`config.json\` in \`$(git rev-parse --git-common-dir)/flc/\`, shared by every worktree of the repository, and installs the pre-commit guard (\`flc guard\`):
+
+      - a repository using husky (\`.husky/\`, or core.hooksPath pointing into it): the flc lines go into \`.husky/pre-commit\`, created if needed, keeping what is there;
+      - a repository with a \`package.json\` but no husky: husky is set up with its own installer (core.hooksPath = \`.husky/_\`, \`"prepare": "husky"\` in package.json, as \`npx husky init\` does) and the flc lines go into \`.husky/pre-commit\`;
+      - any other repository: the hook goes into the hooks directory git uses (core.hooksPath, else \`.git/hooks\`); an existing pre-commit hook is kept as \`pre-commit.flc-chained\` and still runs.
+
+      The hook finds flc in \`node_modules/.bin\`, then the main worktree's \`node_modules/.bin\`, then (plain hooks only) the flc that ran init, then \`PATH\` — never through npx. If flc has been uninstalled it warns and lets the commit through.
+
+      Running init again changes nothing. \`--uninstall\` removes exactly what init added (restoring a chained hook, core.hooksPath and package.json's prepare script); the claim store is kept.
 
       Exit codes: 0 done, 3 not a git repository or the store cannot be created.
     `,
-    examples: [['Set up flc in the current repository', 'flc init']],
+    examples: [
+      ['Set flc up in the current repository', 'flc init'],
+      ['Only the store, no git hook', 'flc init --no-guard'],
+      ['Remove the git hook again', 'flc init --uninstall'],
+    ],
   });
+
+  uninstall = Option.Boolean('--uninstall', false, { description: 'Remove what init installed (the store is kept)' });
+  guard = Option.Boolean('--guard', true, { description: 'Install the pre-commit guard (default; --no-guard skips it)' });
 
   async run(): Promise<number> {
     const coordinator = this.coordinator();
+    if (this.uninstall) {
+      const { actions } = uninstallGuard(coordinator.repo);
+      if (this.json) this.printJson({ ok: true, actions });
+      else if (!actions.length) this.print('flc init had installed nothing here; nothing to remove');
+      else for (const action of actions) this.print(action);
+      return EXIT.ok;
+    }
     const created = await coordinator.store.init();
     coordinator.store.read(); // an existing but corrupt store is reported, not papered over
+    const guard = this.guard ? installGuard(coordinator.repo, ownBin()) : null;
     if (this.json) {
-      this.printJson({ ok: true, root: coordinator.repo.root, store: coordinator.store.dir, created });
+      this.printJson({ ok: true, root: coordinator.repo.root, store: coordinator.store.dir, created, guard: guard && { file: guard.record.file, layout: guard.record.layout, actions: guard.actions } });
       return EXIT.ok;
     }
     for (const file of created) this.print(`${this.out.green('created')} ${file}`);
-    if (!created.length) this.print(`flc is already set up in ${coordinator.repo.root} (store: ${coordinator.store.dir})`);
+    for (const action of guard?.actions ?? []) this.print(`${this.out.green('guard:')} ${action}`);
+    if (!created.length && !guard?.changed) this.print(`flc is already set up in ${coordinator.repo.root}`);
     else this.print(`flc is set up in ${coordinator.repo.root}. Try: flc claim <file>, flc status`);
     return EXIT.ok;
+  }
+}
+
+/** The flc executable running now, as a last-resort path for plain (uncommitted) hooks. */
+function ownBin(): string | undefined {
+  try {
+    return fs.realpathSync(process.argv[1]!);
+  } catch {
+    return undefined;
   }
 }

@@ -1,5 +1,6 @@
 import { durationText, parseDuration, parseTtl } from './duration.js';
 import { badInput } from './errors.js';
+import { GUARD_MODES, type GuardMode, WORKTREE_POLICIES, type WorktreePolicy } from './guard.js';
 
 export const RELEASE_POLICIES = ['turn', 'edit', 'session'] as const;
 export type ReleasePolicy = (typeof RELEASE_POLICIES)[number];
@@ -13,6 +14,10 @@ export interface Config {
   release: ReleasePolicy;
   /** Journal size in bytes at which events.jsonl rotates to events.1.jsonl. */
   journalMaxBytes: number;
+  /** What the pre-commit guard does about other sessions' claims: block, warn, or nothing. */
+  'guard.mode': GuardMode;
+  /** How the guard treats claims recorded from another linked worktree. */
+  'guard.otherWorktrees': WorktreePolicy;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -20,6 +25,8 @@ export const DEFAULT_CONFIG: Config = {
   waitTimeout: 60_000,
   release: 'turn',
   journalMaxBytes: 1024 * 1024,
+  'guard.mode': 'block',
+  'guard.otherWorktrees': 'warn',
 };
 
 interface KeySpec<K extends keyof Config> {
@@ -65,6 +72,16 @@ export const CONFIG_KEYS: { [K in keyof Config]: KeySpec<K> } = {
     describe: 'size at which the events.jsonl journal rotates (one older file is kept)',
     parse: positiveBytes,
     show: (value) => String(value),
+  },
+  'guard.mode': {
+    describe: 'pre-commit guard: block commits touching files others hold, only warn, or off (FLC_GUARD overrides once)',
+    parse: oneOf(GUARD_MODES, 'guard.mode'),
+    show: (value) => value,
+  },
+  'guard.otherWorktrees': {
+    describe: 'how the guard treats claims made from another linked worktree: warn, block or ignore',
+    parse: oneOf(WORKTREE_POLICIES, 'guard.otherWorktrees'),
+    show: (value) => value,
   },
 };
 

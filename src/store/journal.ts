@@ -9,7 +9,8 @@ export type EventName =
   | 'claim:waiting'
   | 'session:seen'
   | 'store:repaired'
-  | 'config:changed';
+  | 'config:changed'
+  | 'guard:blocked';
 
 /** One line of events.jsonl. */
 export interface JournalEvent {

@@ -111,6 +111,18 @@ export class Store {
     }
   }
 
+  /** Appends events to the journal outside any data change (under the mutex, like every write). */
+  async record(events: Array<Omit<JournalEvent, 't'>>): Promise<void> {
+    this.ensureDir();
+    const held = await this.acquire();
+    try {
+      const t = new Date().toISOString();
+      this.journal.append(events.map((e) => ({ t, ...e })));
+    } finally {
+      held.release();
+    }
+  }
+
   /** The config, defaults merged with config.json. Bad values fail loudly (exit 3). */
   config(): Config {
     if (this.configCache) return this.configCache;

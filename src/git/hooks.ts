@@ -1,0 +1,285 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { FlcError } from '../core/errors.js';
+import type { RepoInfo } from './repo.js';
+
+/**
+ * Installs, finds and removes flc's pre-commit guard. Three layouts:
+ * - husky: `.husky/` exists (or core.hooksPath points into it): the flc block goes into
+ *   `.husky/pre-commit`, which is created if needed and otherwise kept.
+ * - a package.json but no husky: husky's own installer sets husky up (as `npx husky init`
+ *   would), then as above.
+ * - anything else: the hooks directory git uses (core.hooksPath, else `<common dir>/hooks`); an
+ *   existing pre-commit hook is kept as `pre-commit.flc-chained` and still runs after flc's.
+ * What init changed is recorded in `.git/flc/install.json`, so that uninstall removes exactly
+ * that and nothing else.
+ */
+export const BLOCK_START = '# >>> flc guard >>>';
+export const BLOCK_END = '# <<< flc guard <<<';
+const CHAINED = 'pre-commit.flc-chained';
+
+/** Runs a command to completion with text output; child_process is loaded only when needed (it costs milliseconds of every flc start). */
+function spawnSync(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; encoding?: 'utf8' }) {
+  return process.getBuiltinModule('node:child_process').spawnSync(command, args, { ...options, encoding: 'utf8' });
+}
+
+export type HookLayout = 'husky' | 'husky-setup' | 'plain';
+
+export interface InstallRecord {
+  layout: 'husky' | 'plain';
+  /** The hook file flc wrote into. */
+  file: string;
+  /** flc created that file (uninstall deletes it) rather than adding to an existing one. */
+  created: boolean;
+  /** The user's own hook, moved aside and chained (plain layout). */
+  chained?: string | undefined;
+  /** husky was set up by flc: core.hooksPath and package.json's prepare before it did. */
+  huskySetup?: { hooksPathBefore: string | null; prepareBefore: string | null; packageJson: string } | undefined;
+}
+
+export interface InstallResult {
+  record: InstallRecord;
+  changed: boolean;
+  actions: string[];
+}
+
+/** The shell block the hook runs: find flc fast (never npx), run the guard, fail open if gone. */
+export function guardBlock(fallbackBin?: string): string {
+  const candidates = ['node_modules/.bin/flc', '"$(git rev-parse --git-common-dir 2>/dev/null)/../node_modules/.bin/flc"'];
+  if (fallbackBin) candidates.push(shellQuote(fallbackBin));
+  return [
+    `${BLOCK_START} added by \`flc init\`; \`flc init --uninstall\` removes it`,
+    'flc_bin=',
+    `for flc_candidate in ${candidates.join(' ')}; do`,
+    '  if [ -x "$flc_candidate" ]; then flc_bin=$flc_candidate; break; fi',
+    'done',
+    '[ -n "$flc_bin" ] || flc_bin=$(command -v flc 2>/dev/null) || true',
+    'if [ -n "$flc_bin" ]; then',
+    '  "$flc_bin" guard || exit $?',
+    'else',
+    '  echo "flc: not found (uninstalled?); this commit was not checked against file claims" >&2',
+    'fi',
+    BLOCK_END,
+  ].join('\n');
+}
+
+export function hooksPathSetting(root: string): string | null {
+  const r = spawnSync('git', ['config', '--get', 'core.hooksPath'], { cwd: root, encoding: 'utf8' });
+  const value = r.status === 0 ? r.stdout.trim() : '';
+  return value || null;
+}
+
+export function detectLayout(repo: RepoInfo): HookLayout {
+  const hooksPath = hooksPathSetting(repo.root);
+  if (fs.existsSync(path.join(repo.root, '.husky')) || (hooksPath !== null && /(^|\/)\.husky(\/|$)/.test(hooksPath))) return 'husky';
+  if (fs.existsSync(path.join(repo.root, 'package.json'))) return 'husky-setup';
+  return 'plain';
+}
+
+/** The directory git reads hooks from. */
+export function effectiveHooksDir(repo: RepoInfo): string {
+  const hooksPath = hooksPathSetting(repo.root);
+  return hooksPath ? path.resolve(repo.root, hooksPath) : path.join(repo.commonDir, 'hooks');
+}
+
+function recordPath(repo: RepoInfo): string {
+  return path.join(repo.commonDir, 'flc', 'install.json');
+}
+
+export function readRecord(repo: RepoInfo): InstallRecord | null {
+  try {
+    return JSON.parse(fs.readFileSync(recordPath(repo), 'utf8')) as InstallRecord;
+  } catch {
+    return null;
+  }
+}
+
+export function installGuard(repo: RepoInfo, fallbackBin?: string): InstallResult {
+  const existing = readRecord(repo);
+  if (existing && hasBlock(existing.file)) return { record: existing, changed: false, actions: [] };
+  const actions: string[] = [];
+  let layout = detectLayout(repo);
+  let huskySetup: InstallRecord['huskySetup'];
+  if (layout === 'husky-setup') {
+    huskySetup = setUpHusky(repo, actions);
+    layout = 'husky';
+  } else if (layout === 'husky' && !hooksPathSetting(repo.root)) {
+    // A husky project whose hooks are not active in this clone yet: activate them.
+    huskySetup = setUpHusky(repo, actions, false);
+  }
+  const record = layout === 'husky' ? installIntoHusky(repo, actions) : installPlain(repo, actions, fallbackBin);
+  record.huskySetup = huskySetup;
+  fs.mkdirSync(path.dirname(recordPath(repo)), { recursive: true });
+  fs.writeFileSync(recordPath(repo), JSON.stringify(record, null, 2) + '\n');
+  return { record, changed: true, actions };
+}
+
+function installIntoHusky(repo: RepoInfo, actions: string[]): InstallRecord {
+  const file = path.join(repo.root, '.husky', 'pre-commit');
+  if (hasBlock(file)) return { layout: 'husky', file, created: false };
+  const created = !fs.existsSync(file);
+  const before = created ? '' : fs.readFileSync(file, 'utf8');
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  fs.writeFileSync(file, insertBlock(before, guardBlock()), { mode: 0o755 });
+  actions.push(created ? `created ${file} with the flc guard` : `added the flc guard to ${file}`);
+  return { layout: 'husky', file, created };
+}
+
+function installPlain(repo: RepoInfo, actions: string[], fallbackBin?: string): InstallRecord {
+  const dir = effectiveHooksDir(repo);
+  const file = path.join(dir, 'pre-commit');
+  if (hasBlock(file)) return { layout: 'plain', file, created: false };
+  fs.mkdirSync(dir, { recursive: true });
+  let chained: string | undefined;
+  if (fs.existsSync(file)) {
+    chained = path.join(dir, CHAINED);
+    if (fs.existsSync(chained)) {
+      throw new FlcError('STORE_UNREADABLE', `${chained} already exists`, 'move it away, then run flc init again');
+    }
+    fs.renameSync(file, chained);
+    actions.push(`kept your pre-commit hook as ${chained}; it still runs after the flc guard`);
+  }
+  const lines = ['#!/bin/sh', guardBlock(fallbackBin)];
+  if (chained) lines.push(`# Your previous pre-commit hook, chained by flc:`, `exec "$(dirname "$0")/${CHAINED}" "$@"`);
+  fs.writeFileSync(file, lines.join('\n') + '\n', { mode: 0o755 });
+  fs.chmodSync(file, 0o755);
+  actions.push(`installed the flc guard as ${file}`);
+  return { layout: 'plain', file, created: true, chained };
+}
+
+/** husky's own installer (core.hooksPath = .husky/_), plus `prepare: husky` as `husky init` adds. */
+function setUpHusky(repo: RepoInfo, actions: string[], addPrepare = true): InstallRecord['huskySetup'] {
+  const hooksPathBefore = hooksPathSetting(repo.root);
+  const packageJson = path.join(repo.root, 'package.json');
+  let prepareBefore: string | null = null;
+  const r = spawnSync(process.execPath, [huskyBin()], { cwd: repo.root, encoding: 'utf8', env: { ...process.env, HUSKY: undefined } });
+  if (r.status !== 0 || (r.stdout ?? '').trim()) {
+    throw new FlcError('STORE_UNREADABLE', `husky could not set up hooks: ${(r.stdout || r.stderr || '').trim()}`, 'check `git config core.hooksPath`, or set husky up yourself and run flc init again');
+  }
+  actions.push('set up husky (core.hooksPath = .husky/_)');
+  if (addPrepare && fs.existsSync(packageJson)) {
+    const text = fs.readFileSync(packageJson, 'utf8');
+    const pkg = JSON.parse(text) as { scripts?: Record<string, string> };
+    prepareBefore = pkg.scripts?.prepare ?? null;
+    if (!prepareBefore?.includes('husky')) {
+      pkg.scripts = { ...pkg.scripts, prepare: prepareBefore ? `${prepareBefore} && husky` : 'husky' };
+      fs.writeFileSync(packageJson, JSON.stringify(pkg, null, /\t/.test(text) ? '\t' : 2) + '\n');
+      actions.push(`added "prepare": "${pkg.scripts.prepare}" to package.json, so clones get the hook on install`);
+    }
+  }
+  return { hooksPathBefore, prepareBefore, packageJson };
+}
+
+function huskyBin(): string {
+  const base = typeof __filename === 'string' ? __filename : process.argv[1]!;
+  const { createRequire } = process.getBuiltinModule('node:module');
+  return path.join(path.dirname(createRequire(base).resolve('husky')), 'bin.js');
+}
+
+export interface UninstallResult {
+  changed: boolean;
+  actions: string[];
+}
+
+export function uninstallGuard(repo: RepoInfo): UninstallResult {
+  const record = readRecord(repo);
+  const actions: string[] = [];
+  if (!record) return { changed: false, actions };
+  if (fs.existsSync(record.file)) {
+    const text = fs.readFileSync(record.file, 'utf8');
+    const rest = removeBlock(text);
+    const onlyShebang = rest.trim() === '' || rest.trim() === '#!/bin/sh' || rest.trim() === '#!/usr/bin/env sh';
+    if (record.chained && fs.existsSync(record.chained)) {
+      fs.renameSync(record.chained, record.file);
+      actions.push(`restored your pre-commit hook ${record.file}`);
+    } else if (record.created && (onlyShebang || record.layout === 'plain')) {
+      fs.rmSync(record.file);
+      actions.push(`removed ${record.file}`);
+    } else if (rest !== text) {
+      fs.writeFileSync(record.file, rest);
+      actions.push(`removed the flc guard from ${record.file}`);
+    }
+  }
+  if (record.huskySetup) {
+    const { hooksPathBefore, prepareBefore, packageJson } = record.huskySetup;
+    if (hooksPathBefore === null) spawnSync('git', ['config', '--unset', 'core.hooksPath'], { cwd: repo.root });
+    else spawnSync('git', ['config', 'core.hooksPath', hooksPathBefore], { cwd: repo.root });
+    actions.push(hooksPathBefore === null ? 'unset core.hooksPath' : `restored core.hooksPath = ${hooksPathBefore}`);
+    if (fs.existsSync(packageJson)) {
+      const text = fs.readFileSync(packageJson, 'utf8');
+      const pkg = JSON.parse(text) as { scripts?: Record<string, string> };
+      if (pkg.scripts && pkg.scripts.prepare !== (prepareBefore ?? undefined)) {
+        if (prepareBefore === null) delete pkg.scripts.prepare;
+        else pkg.scripts.prepare = prepareBefore;
+        if (!Object.keys(pkg.scripts).length) delete pkg.scripts;
+        fs.writeFileSync(packageJson, JSON.stringify(pkg, null, /\t/.test(text) ? '\t' : 2) + '\n');
+        actions.push('restored the prepare script in package.json');
+      }
+    }
+    const huskyDir = path.join(repo.root, '.husky');
+    fs.rmSync(path.join(huskyDir, '_'), { recursive: true, force: true });
+    if (fs.existsSync(huskyDir) && !fs.readdirSync(huskyDir).length) fs.rmdirSync(huskyDir);
+  }
+  fs.rmSync(recordPath(repo), { force: true });
+  return { changed: true, actions };
+}
+
+export interface GuardHookStatus {
+  installed: boolean;
+  wouldRun: boolean;
+  detail: string;
+}
+
+/** Is the guard installed where git will actually run it? */
+export function guardHookStatus(repo: RepoInfo): GuardHookStatus {
+  const dir = effectiveHooksDir(repo);
+  const hook = path.join(dir, 'pre-commit');
+  if (!isExecutable(hook)) {
+    const record = readRecord(repo);
+    return { installed: Boolean(record), wouldRun: false, detail: `git runs no pre-commit hook (${hook} is missing or not executable); run \`flc init\`` };
+  }
+  if (hasBlock(hook)) return { installed: true, wouldRun: true, detail: `in ${hook}` };
+  // husky's generated wrapper runs the script of the same name one level up.
+  const huskyScript = path.join(path.dirname(dir), 'pre-commit');
+  if (path.basename(dir) === '_' && hasBlock(huskyScript)) return { installed: true, wouldRun: true, detail: `in ${huskyScript} (husky)` };
+  return { installed: false, wouldRun: false, detail: `the pre-commit hook ${hook} does not run flc; run \`flc init\`` };
+}
+
+function hasBlock(file: string): boolean {
+  try {
+    return fs.readFileSync(file, 'utf8').includes(BLOCK_START);
+  } catch {
+    return false;
+  }
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Puts the block after a shebang and husky's old `. _/husky.sh` line, before the user's commands. */
+export function insertBlock(script: string, block: string): string {
+  const lines = script === '' ? [] : script.replace(/\n?$/, '').split('\n');
+  let at = 0;
+  while (at < lines.length && (lines[at]!.startsWith('#!') || /husky\.sh/.test(lines[at]!))) at++;
+  lines.splice(at, 0, ...block.split('\n'));
+  return lines.join('\n') + '\n';
+}
+
+export function removeBlock(script: string): string {
+  const start = script.indexOf(BLOCK_START);
+  const end = script.indexOf(BLOCK_END);
+  if (start === -1 || end === -1) return script;
+  let after = end + BLOCK_END.length;
+  if (script[after] === '\n') after++;
+  return script.slice(0, start) + script.slice(after);
+}
+
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, `'\\''`)}'`;
+}
