@@ -1,5 +1,6 @@
 // flc benchmarks: prints numbers, asserts nothing. Run with `npm run bench` (builds first).
-//  1. start-up: `flc status` against `node -e 0`, median of alternating runs, as a ratio
+//  1. start-up: `flc status` against `node -e 0`, median of alternating runs, as a ratio,
+//     and the same for the Claude Code PreToolUse hook granting an edit
 //  2. claim+release operations per second through the library API
 //  3. wake-up latency: from a release to the waiting process's grant
 //  4. the pre-commit guard on a big change
@@ -42,6 +43,23 @@ for (let i = 0; i < runs; i++) {
 const mb = median(baseline);
 const ms = median(status);
 console.log(`start-up     flc status ${ms.toFixed(1)} ms, node -e 0 ${mb.toFixed(1)} ms, ratio ${(ms / mb).toFixed(2)} (median of ${runs} alternating runs; aim <= 1.3)`);
+
+// 1b. the Claude Code PreToolUse hook, grant path (what every agent edit pays)
+{
+  const hookBase = [];
+  const hook = [];
+  for (let i = 0; i < runs; i++) {
+    const payload = JSON.stringify({ session_id: 'bench-claude', hook_event_name: 'PreToolUse', tool_name: 'Edit', cwd: repo, tool_input: { file_path: path.join(repo, `hook/f${i % 20}.ts`) } });
+    hookBase.push(timeRun(['-e', '0']));
+    const start = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [FLC, 'hook', 'claude'], { cwd: repo, env, input: payload, stdio: ['pipe', 'ignore', 'ignore'] });
+    if (r.status !== 0) throw new Error(`hook exited ${r.status}`);
+    hook.push(Number(process.hrtime.bigint() - start) / 1e6);
+  }
+  const hb = median(hookBase);
+  const hh = median(hook);
+  console.log(`claude hook  PreToolUse grant ${hh.toFixed(1)} ms, node -e 0 ${hb.toFixed(1)} ms, ratio ${(hh / hb).toFixed(2)} (median of ${runs} alternating runs; aim <= 1.3)`);
+}
 
 // 2. claim + release throughput through the library
 {

@@ -26,11 +26,13 @@ await Promise.all([
   build({
     ...common,
     format: 'cjs',
-    entryPoints: { cli: 'src/bin.ts' },
+    entryPoints: { cli: 'src/bin.ts', hook: 'src/hook-entry.ts' },
     outExtension: { '.js': '.cjs' },
     outdir: 'dist',
     minify: true,
     external: ['simple-git'],
+    // import.meta.url only feeds createRequire, which takes a path as well as a URL.
+    define: { ...common.define, 'import.meta.url': '__filename' },
     plugins: [lazyClipanion],
   }),
   build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', packages: 'external' }),

@@ -1,3 +1,4 @@
+// The bundle entry for every command but the agent hooks (dist/cli.cjs).
 import { main } from './cli.js';
 
 main(process.argv.slice(2)).then(

@@ -8,6 +8,7 @@ import { ClaimCommand } from './commands/claim.js';
 import { ConfigCommand, ConfigGetCommand, ConfigSetCommand, ConfigUnsetCommand } from './commands/config.js';
 import { DoctorCommand } from './commands/doctor.js';
 import { GuardCommand } from './commands/guard.js';
+import { HookClaudeCommand } from './commands/hook.js';
 import { InitCommand } from './commands/init.js';
 import { LogCommand } from './commands/log.js';
 import { ReleaseCommand } from './commands/release.js';
@@ -31,6 +32,7 @@ const COMMANDS = [
   DoctorCommand,
   GuardCommand,
   CommitCommand,
+  HookClaudeCommand,
 ];
 
 /**

@@ -188,7 +188,9 @@ export class Coordinator {
     const grant = { ttlMs, worktree: this.worktree(input.cwd), reason: input.reason, newId: () => newId('c') };
     const waited = () => Math.round((Date.now() - started) / 100) / 10;
 
-    const watcher = input.wait ? new StoreWatcher(this.store.dir) : null;
+    // The watch starts only once the request is queued (most claims are granted at once), and
+    // the first attempt after it runs without waiting, so a release in between is not missed.
+    let watcher: StoreWatcher | null = null;
     try {
       const first = await this.store.transaction((db, tx): Attempt => {
         this.housekeep(db, tx);
@@ -207,7 +209,8 @@ export class Coordinator {
 
       const waiterId = first.waiter.id;
       input.onQueued?.(first.blockers);
-      for (;;) {
+      watcher = new StoreWatcher(this.store.dir);
+      for (let attempt = 0; ; attempt++) {
         const remaining = deadline - Date.now();
         if (input.signal?.aborted || remaining <= 0) {
           const cause = input.signal?.aborted ? 'aborted' : 'timeout';
@@ -217,7 +220,7 @@ export class Coordinator {
           });
           return { ...refused, waited: waited() };
         }
-        await Promise.race([watcher!.next(remaining), abortPromise(input.signal)]);
+        if (attempt > 0) await Promise.race([watcher.next(remaining), abortPromise(input.signal)]);
         if (input.signal?.aborted) continue;
         const outcome = await this.store.transaction((db, tx): Attempt => {
           this.housekeep(db, tx);
@@ -470,9 +473,12 @@ function refusalMessage(cause: RefusalCause, blockers: Blocker[], cycle: string[
 
 export function describeBlocker(b: Blocker, now: number): string {
   const who = b.agent ? `${b.session} (agent ${b.agent})` : b.session;
-  const target = b.heldPath === b.path ? b.path : `${b.path} (via ${b.heldPath})`;
-  if (b.queued) return `${target} is wanted first by ${who}, queued for a ${b.kind} claim`;
-  return `${target} is held by ${who} with a ${b.kind} claim`;
+  if (b.heldPath !== b.path) {
+    if (b.queued) return `${b.path} overlaps ${b.heldPath}, which ${who} is queued for first (${b.kind})`;
+    return `${b.path} overlaps ${b.heldPath}, held by ${who} with a ${b.kind} claim`;
+  }
+  if (b.queued) return `${b.path} is wanted first by ${who}, queued for a ${b.kind} claim`;
+  return `${b.path} is held by ${who} with a ${b.kind} claim`;
 }
 
 function enqueue(

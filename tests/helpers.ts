@@ -71,6 +71,7 @@ export function flc(args: string[], options: RunOptions): Promise<RunResult> {
     child.stderr.on('data', (d) => (stderr += d));
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.on('error', () => {}); // the child may exit before reading all of its input
     child.stdin.end(options.input ?? '');
   });
 }

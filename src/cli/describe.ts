@@ -17,12 +17,12 @@ export function timeLeft(iso: string | null, now = Date.now()): string {
 /** One readable line about what blocks a request, with everything needed to act on it. */
 export function blockerLine(b: Blocker, now = Date.now()): string {
   const who = b.agent ? `${b.session} (agent ${b.agent})` : b.session;
-  const via = b.heldPath === b.path ? '' : ` via ${b.heldPath}`;
+  const overlap = b.heldPath === b.path ? '' : `overlaps ${b.heldPath}, `;
   if (b.queued) {
-    return `${b.path}: ${who} is queued first${via} for a ${b.kind} claim (waiting ${age(b.acquiredAt, now)})${b.reason ? ` — "${b.reason}"` : ''}`;
+    return `${b.path}: ${overlap}${who} is queued first for a ${b.kind} claim (waiting ${age(b.acquiredAt, now)})${b.reason ? ` — "${b.reason}"` : ''}`;
   }
   const expiry = b.expiresAt === null ? 'never expires' : `expires in ${timeLeft(b.expiresAt, now)}`;
-  return `${b.path}: held by ${who}${via}, ${b.kind}, for ${age(b.acquiredAt, now)}, ${expiry}${b.reason ? ` — "${b.reason}"` : ''}`;
+  return `${b.path}: ${overlap}held by ${who}, ${b.kind}, for ${age(b.acquiredAt, now)}, ${expiry}${b.reason ? ` — "${b.reason}"` : ''}`;
 }
 
 export function claimLine(c: Claim): string {

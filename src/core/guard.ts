@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { globMatcher } from './glob.js';
 import { badInput } from './errors.js';
 import { isLive } from './rules.js';
 import { patternType } from './paths.js';
@@ -100,7 +100,7 @@ function indexClaims(claims: Claim[]) {
     const type = patternType(claim.path);
     if (type === 'file') add(files, claim.path, claim);
     else if (type === 'dir') add(dirs, claim.path, claim);
-    else globs.push({ claim, match: picomatch(claim.path, { dot: true }) });
+    else globs.push({ claim, match: globMatcher(claim.path) });
   }
   return {
     covering(path: string): Claim[] {

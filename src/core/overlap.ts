@@ -1,4 +1,4 @@
-import picomatch from 'picomatch';
+import { globMatcher, splitGlob } from './glob.js';
 import { patternType } from './paths.js';
 
 /**
@@ -22,7 +22,7 @@ const matcherCache = new Map<string, (s: string) => boolean>();
 function matches(glob: string, candidate: string): boolean {
   let matcher = matcherCache.get(glob);
   if (!matcher) {
-    matcher = picomatch(glob, { dot: true });
+    matcher = globMatcher(glob);
     if (matcherCache.size > 5000) matcherCache.clear();
     matcherCache.set(glob, matcher);
   }
@@ -65,7 +65,7 @@ function prefixesCompatible(a: string, b: string): boolean {
 }
 
 function literalSegments(pattern: string): string[] {
-  const { base } = picomatch.scan(pattern);
+  const { base } = splitGlob(pattern);
   return base === '' ? [] : base.split('/').filter(Boolean);
 }
 

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import picomatch from 'picomatch';
+import { splitGlob } from './glob.js';
 import { FlcError, badInput } from './errors.js';
 
 export type PatternType = 'file' | 'dir' | 'glob';
@@ -47,7 +47,7 @@ export function normalizeClaimPath(input: string, cwd: string, root: string): st
 }
 
 function normalizeGlob(raw: string, cwd: string, root: string): string {
-  const { base, glob } = picomatch.scan(raw);
+  const { base, glob } = splitGlob(raw);
   const rel = relativeToRoot(path.resolve(cwd, base || '.'), root);
   if (rel === null) throw outside(raw, root);
   if (!glob) throw badInput(`cannot read the glob "${raw}"`, 'quote globs so the shell leaves them alone');

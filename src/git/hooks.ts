@@ -171,9 +171,8 @@ function setUpHusky(repo: RepoInfo, actions: string[], addPrepare = true): Insta
 }
 
 function huskyBin(): string {
-  const base = typeof __filename === 'string' ? __filename : process.argv[1]!;
   const { createRequire } = process.getBuiltinModule('node:module');
-  return path.join(path.dirname(createRequire(base).resolve('husky')), 'bin.js');
+  return path.join(path.dirname(createRequire(import.meta.url).resolve('husky')), 'bin.js');
 }
 
 export interface UninstallResult {

@@ -10,7 +10,8 @@ export type EventName =
   | 'session:seen'
   | 'store:repaired'
   | 'config:changed'
-  | 'guard:blocked';
+  | 'guard:blocked'
+  | 'hook:error';
 
 /** One line of events.jsonl. */
 export interface JournalEvent {

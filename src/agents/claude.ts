@@ -1,0 +1,55 @@
+/**
+ * Claude Code hook payloads: what arrives on stdin, checked into a small typed shape. Pure:
+ * no I/O. See https://code.claude.com/docs/en/hooks (session_id, cwd, hook_event_name,
+ * tool_name, tool_input.file_path | notebook_path, agent_id inside subagents).
+ */
+export const EDIT_TOOLS = ['Edit', 'Write', 'MultiEdit', 'NotebookEdit'] as const;
+export const EDIT_TOOL_MATCHER = EDIT_TOOLS.join('|');
+
+export interface ClaudePayload {
+  event: string;
+  sessionId?: string | undefined;
+  agentId?: string | undefined;
+  cwd?: string | undefined;
+  toolName?: string | undefined;
+  /** The file an edit tool targets, as given (absolute in practice). */
+  filePath?: string | undefined;
+}
+
+export type ParseResult = { ok: true; payload: ClaudePayload } | { ok: false; problem: string };
+
+const MAX_FIELD = 4096;
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value !== '' && value.length <= MAX_FIELD && !value.includes('\0') ? value : undefined;
+}
+
+export function parseClaudePayload(input: string): ParseResult {
+  if (input.trim() === '') return { ok: false, problem: 'no hook input on stdin' };
+  let data: unknown;
+  try {
+    data = JSON.parse(input);
+  } catch {
+    return { ok: false, problem: 'hook input is not JSON' };
+  }
+  if (!data || typeof data !== 'object' || Array.isArray(data)) return { ok: false, problem: 'hook input is not a JSON object' };
+  const raw = data as Record<string, unknown>;
+  const event = text(raw.hook_event_name);
+  if (!event) return { ok: false, problem: 'hook input has no hook_event_name' };
+  const toolInput = raw.tool_input && typeof raw.tool_input === 'object' ? (raw.tool_input as Record<string, unknown>) : {};
+  return {
+    ok: true,
+    payload: {
+      event,
+      sessionId: text(raw.session_id),
+      agentId: text(raw.agent_id),
+      cwd: text(raw.cwd),
+      toolName: text(raw.tool_name),
+      filePath: text(toolInput.file_path) ?? text(toolInput.notebook_path),
+    },
+  };
+}
+
+export function isEditTool(toolName: string | undefined): boolean {
+  return (EDIT_TOOLS as readonly string[]).includes(toolName ?? '');
+}

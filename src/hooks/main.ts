@@ -1,0 +1,26 @@
+import fs from 'node:fs';
+import { runClaudeHook } from './claude-hook.js';
+import { readStdin } from './stdin.js';
+
+const MAX_INPUT = 4 * 1024 * 1024;
+const INPUT_TIMEOUT_MS = 2000;
+
+/**
+ * The fast entry for `flc hook claude`: no command-line framework, stdin read straight off
+ * the descriptor, stderr written synchronously, and an explicit exit (a stdin read that timed
+ * out must not keep the process alive).
+ */
+export async function hookMain(): Promise<never> {
+  const input = await readStdin(MAX_INPUT, INPUT_TIMEOUT_MS);
+  const outcome = input.problem
+    ? await runClaudeHook('', process.env).then((o) => ({ ...o, stderr: [`flc hook: ${input.problem}; allowed`] }))
+    : await runClaudeHook(input.text, process.env);
+  for (const line of outcome.stderr) {
+    try {
+      fs.writeSync(2, `${line}\n`);
+    } catch {
+      // stderr closed: nothing more to say
+    }
+  }
+  process.exit(outcome.exitCode);
+}
