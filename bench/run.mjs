@@ -4,8 +4,10 @@
 //  2. claim+release operations per second through the library API
 //  3. wake-up latency: from a release to the waiting process's grant
 //  4. the pre-commit guard on a big change
+//  5. flc serve round trips
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -131,6 +133,43 @@ console.log(`start-up     flc status ${ms.toFixed(1)} ms, node -e 0 ${mb.toFixed
   for (let i = 0; i < 5; i++) cmdTimes.push(timeRunIn(big, [FLC, 'guard']));
   console.log(`guard        10,000 staged files vs 1,000 claims: decision ${median(evalTimes).toFixed(1)} ms, whole \`flc guard\` (start-up and git diff included) ${median(cmdTimes).toFixed(0)} ms`);
   fs.rmSync(big, { recursive: true, force: true });
+}
+
+// 5. flc serve: lock + unlock round trips per second, one keep-alive client
+{
+  const server = spawn(process.execPath, [FLC, 'serve', '--port', '0'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise((resolve) => {
+    let out = '';
+    server.stdout.on('data', (d) => {
+      out += d;
+      const match = /:(\d+) for /.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+  });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const post = (route, body) =>
+    new Promise((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: route, agent, headers: { 'Content-Type': 'application/json' } }, (res) => {
+        let data = '';
+        res.on('data', (d) => (data += d));
+        res.on('end', () => resolve(JSON.parse(data)));
+      });
+      req.on('error', reject);
+      req.end(JSON.stringify(body));
+    });
+  const duration = 3000;
+  const end = Date.now() + duration;
+  let trips = 0;
+  while (Date.now() < end) {
+    const file = `/bench/http-${trips % 50}`;
+    const r = await post('/lock?wait=false', { session: 'bench-http', file });
+    if (!r.granted) throw new Error('http lock refused');
+    await post('/unlock', { session: 'bench-http', file });
+    trips++;
+  }
+  agent.destroy();
+  server.kill('SIGTERM');
+  console.log(`flc serve    ${(trips / (duration / 1000)).toFixed(0)} lock+unlock round trips per second (one keep-alive client)`);
 }
 
 fs.rmSync(repo, { recursive: true, force: true });

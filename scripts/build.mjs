@@ -22,7 +22,8 @@ const common = {
 await Promise.all([
   // The CLI is CommonJS: Node starts a single CommonJS file measurably faster than an ES
   // module graph, and `flc` starts on every edit an agent makes.
-  // simple-git stays out of the bundle: only commit-time commands load it, from node_modules.
+  // simple-git and the MCP SDK stay out of the bundle: only `flc commit`/`guard` and `flc mcp`
+  // load them, from node_modules.
   build({
     ...common,
     format: 'cjs',
@@ -30,7 +31,7 @@ await Promise.all([
     outExtension: { '.js': '.cjs' },
     outdir: 'dist',
     minify: true,
-    external: ['simple-git'],
+    external: ['simple-git', '@modelcontextprotocol/sdk'],
     // import.meta.url only feeds createRequire, which takes a path as well as a URL.
     define: { ...common.define, 'import.meta.url': '__filename' },
     plugins: [lazyClipanion],

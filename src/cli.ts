@@ -11,8 +11,10 @@ import { GuardCommand } from './commands/guard.js';
 import { HookClaudeCommand } from './commands/hook.js';
 import { InitCommand } from './commands/init.js';
 import { LogCommand } from './commands/log.js';
+import { McpCommand } from './commands/mcp.js';
 import { ReleaseCommand } from './commands/release.js';
 import { RenewCommand } from './commands/renew.js';
+import { ServeCommand } from './commands/serve.js';
 import { StatusCommand } from './commands/status.js';
 
 declare const FLC_VERSION: string;
@@ -33,6 +35,8 @@ const COMMANDS = [
   GuardCommand,
   CommitCommand,
   HookClaudeCommand,
+  ServeCommand,
+  McpCommand,
 ];
 
 /**

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { findWaitCycle } from './core/deadlock.js';
 import { evaluateGuard, type GuardFinding, type GuardMode } from './core/guard.js';
 import { randomHex } from './core/random.js';
-import { FlcError, badInput } from './core/errors.js';
+import { FlcError, badInput, isFlcError } from './core/errors.js';
 import { isGlob, normalizeClaimPath, relativeToRoot } from './core/paths.js';
 import { patternsOverlap } from './core/overlap.js';
 import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneExpired, renewSession } from './core/rules.js';
@@ -32,6 +32,8 @@ export interface ClaimInput extends Holder {
   cwd?: string;
   /** Called once when the request is queued behind `blockers`. */
   onQueued?: (blockers: Blocker[]) => void;
+  /** Keep paths outside the repository as absolute names instead of refusing them (HTTP API). */
+  external?: boolean;
 }
 
 export type RefusalCause = 'conflict' | 'timeout' | 'deadlock' | 'aborted';
@@ -58,6 +60,8 @@ export interface ReleaseInput extends Holder {
   /** Allow releasing other sessions' claims. */
   force?: boolean;
   cwd?: string;
+  /** Paths outside the repository name external claims (see ClaimInput.external). */
+  external?: boolean;
 }
 
 export interface ReleaseResult {
@@ -151,9 +155,19 @@ export class Coordinator {
   }
 
   /** Turns user paths into claim keys (see core/paths), marking existing directories with `/`. */
-  normalizePaths(paths: string[], cwd: string = this.cwd): string[] {
+  normalizePaths(paths: string[], cwd: string = this.cwd, options: { external?: boolean } = {}): string[] {
     if (!paths.length) throw new FlcError('USAGE', 'no path given', 'name at least one file, directory/ or glob');
-    const keys = paths.map((p) => normalizeClaimPath(this.resolveLinks(markDirectory(p, cwd), cwd), cwd, this.repo.root));
+    const keys = paths.map((p) => {
+      const resolved = this.resolveLinks(markDirectory(p, cwd), cwd);
+      try {
+        return normalizeClaimPath(resolved, cwd, this.repo.root);
+      } catch (error) {
+        // An external name (the HTTP API's `/test.txt`) is kept as an absolute path: no
+        // repo-relative key starts with `/`, so it can only ever meet itself.
+        if (options.external && isFlcError(error) && error.code === 'OUTSIDE_REPO') return externalKey(p, cwd);
+        throw error;
+      }
+    });
     return [...new Set(keys)];
   }
 
@@ -179,7 +193,7 @@ export class Coordinator {
   async claim(input: ClaimInput): Promise<ClaimResult> {
     const started = Date.now();
     const kind = input.kind ?? 'write';
-    const paths = this.normalizePaths(input.paths, input.cwd);
+    const paths = this.normalizePaths(input.paths, input.cwd, { external: input.external });
     const request = { session: input.session, agent: input.agent, paths, kind };
     const config = this.store.config();
     const ttlMs = input.ttlMs === undefined ? config.ttl : input.ttlMs;
@@ -250,7 +264,7 @@ export class Coordinator {
     const targets = input.targets ?? [];
     if (!targets.length && !input.all) throw new FlcError('USAGE', 'nothing to release', 'name paths or claim ids, or use --all');
     const cwd = input.cwd ?? this.cwd;
-    const keys = targets.map((target) => (isClaimId(target) ? { target, id: target } : { target, path: this.normalizePaths([target], cwd)[0]! }));
+    const keys = targets.map((target) => (isClaimId(target) ? { target, id: target } : { target, path: this.normalizePaths([target], cwd, { external: input.external })[0]! }));
     return this.store.transaction((db, tx) => {
       this.housekeep(db, tx);
       const mine = (c: Claim) => c.session === input.session && (!input.agent || c.agent === input.agent);
@@ -531,6 +545,11 @@ function liveView(db: DbData, now: number): DbData {
     claims: db.claims.filter((c) => isLive(c, now)),
     waiters: db.waiters.filter((w) => !isGhostWaiter(w, now) && !(w.host === HOST && !pidAlive(w.pid))),
   };
+}
+
+function externalKey(input: string, cwd: string): string {
+  const key = path.posix.normalize(path.resolve(cwd, input).split(path.sep).join('/'));
+  return input.endsWith('/') && !key.endsWith('/') ? `${key}/` : key;
 }
 
 function markDirectory(input: string, cwd: string): string {

@@ -44,6 +44,43 @@ export function uninstallClaudeHooks(repo: RepoInfo): string[] {
   return changed;
 }
 
+/** The MCP server entry for `.mcp.json` (which expands `${VAR:-default}` in commands). */
+export function mcpServerEntry(repo: RepoInfo): { command: string; args: string[] } {
+  const local = fs.existsSync(path.join(repo.root, 'node_modules', '.bin', 'flc'));
+  return { command: local ? '${CLAUDE_PROJECT_DIR:-.}/node_modules/.bin/flc' : 'flc', args: ['mcp'] };
+}
+
+function isFlcMcpServer(entry: unknown): boolean {
+  const e = entry as { command?: unknown; args?: unknown } | null;
+  return Boolean(e && typeof e.command === 'string' && /(^|\/)flc$/.test(e.command) && Array.isArray(e.args) && e.args[0] === 'mcp');
+}
+
+/** Registers `flc mcp` as the project's MCP server `flc` in `.mcp.json`, keeping the other servers. */
+export function installMcpServer(repo: RepoInfo): { file: string; changed: boolean } {
+  const file = path.join(repo.root, '.mcp.json');
+  const before = readSettings(file) ?? {};
+  const servers = (before.mcpServers && typeof before.mcpServers === 'object' ? before.mcpServers : {}) as Record<string, unknown>;
+  if (servers.flc !== undefined && !isFlcMcpServer(servers.flc)) {
+    throw new FlcError('BAD_INPUT', `${file} already has an MCP server named "flc" that is not flc's`, 'rename that server, then run flc init --claude --mcp again');
+  }
+  const after = { ...before, mcpServers: { ...servers, flc: mcpServerEntry(repo) } };
+  const text = JSON.stringify(after, null, 2) + '\n';
+  if (JSON.stringify(before, null, 2) + '\n' === text) return { file, changed: false };
+  fs.writeFileSync(file, text);
+  return { file, changed: true };
+}
+
+/** Removes the `flc` server from `.mcp.json` if init put it there. Returns whether it did. */
+export function uninstallMcpServer(repo: RepoInfo): boolean {
+  const file = path.join(repo.root, '.mcp.json');
+  const settings = readSettings(file);
+  const servers = settings?.mcpServers as Record<string, unknown> | undefined;
+  if (!settings || !servers || !isFlcMcpServer(servers.flc)) return false;
+  const { flc: _removed, ...rest } = servers;
+  fs.writeFileSync(file, JSON.stringify({ ...settings, mcpServers: rest }, null, 2) + '\n');
+  return true;
+}
+
 function readSettings(file: string): Record<string, unknown> | null {
   let text: string;
   try {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { Command, Option } from 'clipanion';
 import { FlcCommand, usage } from '../cli/base.js';
 import { EXIT } from '../core/errors.js';
-import { installClaudeHooks, uninstallClaudeHooks } from '../agents/claude-install.js';
+import { installClaudeHooks, installMcpServer, uninstallClaudeHooks, uninstallMcpServer } from '../agents/claude-install.js';
 import { installGuard, uninstallGuard } from '../git/hooks.js';
 
 export class InitCommand extends FlcCommand {
@@ -20,7 +20,9 @@ export class InitCommand extends FlcCommand {
 
       \`--claude\` also merges flc's Claude Code hooks into \`.claude/settings.json\` (\`--local\`: \`.claude/settings.local.json\`, not committed), keeping every other key and hook. The hook command is \`"$CLAUDE_PROJECT_DIR"/node_modules/.bin/flc hook claude\` when flc is a dev dependency of the project, else \`flc hook claude\` (flc on PATH).
 
-      Running init again changes nothing. \`--uninstall\` removes exactly what init added (restoring a chained hook, core.hooksPath and package.json's prepare script, and flc's entries in the Claude settings files); the claim store is kept.
+      \`--mcp\` (with \`--claude\`) also registers \`flc mcp\`, the claim tools, as the MCP server \`flc\` in the project's \`.mcp.json\`, keeping the other servers.
+
+      Running init again changes nothing. \`--uninstall\` removes exactly what init added (restoring a chained hook, core.hooksPath and package.json's prepare script, flc's entries in the Claude settings files and .mcp.json); the claim store is kept.
 
       Exit codes: 0 done, 3 not a git repository or the store cannot be created.
     `,
@@ -29,6 +31,7 @@ export class InitCommand extends FlcCommand {
       ['Only the store, no git hook', 'flc init --no-guard'],
       ['Also set up Claude Code hooks for the team', 'flc init --claude'],
       ['Claude Code hooks for yourself only', 'flc init --claude --local'],
+      ['Hooks plus the claim tools as an MCP server', 'flc init --claude --mcp'],
       ['Remove the git hook again', 'flc init --uninstall'],
     ],
   });
@@ -37,12 +40,14 @@ export class InitCommand extends FlcCommand {
   guard = Option.Boolean('--guard', true, { description: 'Install the pre-commit guard (default; --no-guard skips it)' });
   claude = Option.Boolean('--claude', false, { description: "Merge flc's hooks into .claude/settings.json" });
   local = Option.Boolean('--local', false, { description: 'With --claude: use .claude/settings.local.json instead' });
+  mcp = Option.Boolean('--mcp', false, { description: 'With --claude: also register `flc mcp` in .mcp.json' });
 
   async run(): Promise<number> {
     const coordinator = this.coordinator();
     if (this.uninstall) {
       const { actions } = uninstallGuard(coordinator.repo);
       for (const file of uninstallClaudeHooks(coordinator.repo)) actions.push(`removed flc's hooks from ${file}`);
+      if (uninstallMcpServer(coordinator.repo)) actions.push('removed the flc MCP server from .mcp.json');
       if (this.json) this.printJson({ ok: true, actions });
       else if (!actions.length) this.print('flc init had installed nothing here; nothing to remove');
       else for (const action of actions) this.print(action);
@@ -51,8 +56,10 @@ export class InitCommand extends FlcCommand {
     const created = await coordinator.store.init();
     coordinator.store.read(); // an existing but corrupt store is reported, not papered over
     if (this.local && !this.claude) throw usage('--local goes with --claude', 'flc init --claude --local');
+    if (this.mcp && !this.claude) throw usage('--mcp goes with --claude', 'flc init --claude --mcp');
     const guard = this.guard ? installGuard(coordinator.repo, ownBin()) : null;
     const claude = this.claude ? installClaudeHooks(coordinator.repo, { local: this.local, waitTimeoutMs: coordinator.store.config().waitTimeout }) : null;
+    const mcp = this.mcp ? installMcpServer(coordinator.repo) : null;
     if (this.json) {
       this.printJson({
         ok: true,
@@ -61,13 +68,15 @@ export class InitCommand extends FlcCommand {
         created,
         guard: guard && { file: guard.record.file, layout: guard.record.layout, actions: guard.actions },
         claude: claude && { file: claude.file, changed: claude.changed, command: claude.command },
+        mcp: mcp && { file: mcp.file, changed: mcp.changed },
       });
       return EXIT.ok;
     }
     for (const file of created) this.print(`${this.out.green('created')} ${file}`);
     for (const action of guard?.actions ?? []) this.print(`${this.out.green('guard:')} ${action}`);
     if (claude?.changed) this.print(`${this.out.green('claude:')} added flc's hooks to ${claude.file} (command: ${claude.command})`);
-    if (!created.length && !guard?.changed && !claude?.changed) this.print(`flc is already set up in ${coordinator.repo.root}`);
+    if (mcp?.changed) this.print(`${this.out.green('claude:')} registered the flc MCP server (claim tools) in ${mcp.file}`);
+    if (!created.length && !guard?.changed && !claude?.changed && !mcp?.changed) this.print(`flc is already set up in ${coordinator.repo.root}`);
     else this.print(`flc is set up in ${coordinator.repo.root}. Try: flc claim <file>, flc status`);
     return EXIT.ok;
   }

@@ -1,0 +1,52 @@
+import { Command, Option } from 'clipanion';
+import { FlcCommand, usage } from '../cli/base.js';
+import { EXIT, FlcError } from '../core/errors.js';
+
+export class ServeCommand extends FlcCommand {
+  static paths = [['serve']];
+  static usage = Command.Usage({
+    category: 'Agent integrations',
+    description: 'serve the HTTP lock API (drop-in for the original File Lock Coordinator)',
+    details: `
+      Serves \`GET /health\`, \`POST /lock?wait=true&timeout=60s\`, \`POST /unlock\`, \`POST /unlock-all\` and \`GET /status\` on the repository's shared store: a lock taken over HTTP shows in \`flc status\` and blocks Claude, Pi and CLI sessions, and the reverse.
+
+      A \`file\` inside the repository meets everyone's claims on that file; a path outside it (the examples' \`/test.txt\`) is an HTTP-only name. Binds to 127.0.0.1 and answers only requests whose Host is a loopback name. Port: \`--port\`, else \`FILE_LOCK_PORT\`, else 9876 (\`--port 0\` picks a free one). Stops cleanly on Ctrl-C or SIGTERM; claims stay in the store.
+
+      Exit codes: 0 stopped by a signal, 2 bad usage, 3 the port cannot be bound or no repository.
+    `,
+    examples: [
+      ['Serve on the default port 9876', 'flc serve'],
+      ['Another port', 'flc serve --port 9999'],
+      ['Try it', 'curl -X POST http://localhost:9876/lock -H "Content-Type: application/json" -d \'{"session": "test", "file": "/test.txt"}\''],
+    ],
+  });
+
+  port = Option.String('--port,-p', { description: 'Port (default: FILE_LOCK_PORT, else 9876)' });
+  host = Option.String('--host', '127.0.0.1', { description: 'Address to bind (default 127.0.0.1)' });
+
+  async run(): Promise<number> {
+    const portText = this.port ?? process.env.FILE_LOCK_PORT ?? '9876';
+    if (!/^\d+$/.test(portText) || Number(portText) > 65535) throw usage(`invalid port "${portText}"`, 'use a number from 0 to 65535');
+    const coordinator = this.coordinator();
+    coordinator.store.read(); // a corrupt store is reported now, not at the first request
+    const { createLockServer } = await import('../server/http.js');
+    const lock = createLockServer(coordinator);
+    await new Promise<void>((resolve, reject) => {
+      lock.server.once('error', (error: NodeJS.ErrnoException) =>
+        reject(new FlcError('STORE_UNREADABLE', `cannot listen on ${this.host}:${portText}: ${error.code ?? error.message}`, 'pick another --port, or stop what uses this one')),
+      );
+      lock.server.listen(Number(portText), this.host, () => resolve());
+    });
+    const address = lock.server.address();
+    const port = typeof address === 'object' && address ? address.port : Number(portText);
+    this.print(`flc serve: listening on http://${this.host}:${port} for ${coordinator.repo.root}`);
+    await new Promise<void>((resolve) => {
+      const stop = () => resolve();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+    await lock.close();
+    this.warn('flc serve: stopped');
+    return EXIT.ok;
+  }
+}
