@@ -16,6 +16,7 @@ import { ReleaseCommand } from './commands/release.js';
 import { RenewCommand } from './commands/renew.js';
 import { ServeCommand } from './commands/serve.js';
 import { StatusCommand } from './commands/status.js';
+import { ToolCommand } from './commands/tool.js';
 
 declare const FLC_VERSION: string;
 
@@ -37,6 +38,7 @@ const COMMANDS = [
   HookClaudeCommand,
   ServeCommand,
   McpCommand,
+  ToolCommand,
 ];
 
 /**

@@ -19,3 +19,6 @@ export { findWaitCycle } from './core/deadlock.js';
 export { evaluateGuard, touchedPaths, type GuardFinding, type GuardMode, type StagedChange, type WorktreePolicy } from './core/guard.js';
 export { DEFAULT_CONFIG, CONFIG_KEYS, type Config, type ConfigKey, type ReleasePolicy } from './core/config.js';
 export { CLAIM_KINDS, holderLabel, type Claim, type ClaimKind, type Holder, type Waiter, type SessionRecord, type DbData } from './core/types.js';
+export { CLAIM_TOOLS, CLAIM_TOOL_NAMES, CLAIM_PROTOCOL, runClaimTool, type ToolSpec, type ToolResult, type ToolContext, type ClaimToolName } from './agents/tools.js';
+export { describeRefusal } from './agents/refusal.js';
+export { parseAssignments, showConfigValue, assertConfigKey } from './core/config.js';

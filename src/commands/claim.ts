@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { describeRefusal } from '../agents/refusal.js';
 import { FlcCommand } from '../cli/base.js';
 import { blockerLine, claimLine } from '../cli/describe.js';
 import { parseDuration, parseTtl } from '../core/duration.js';
@@ -63,7 +64,9 @@ export class ClaimCommand extends FlcCommand {
         },
       });
       if (this.json) {
-        this.printJson({ ...result, session });
+        // `message`: the refusal as an agent should read it (used by the Pi extension's CLI mode).
+        const message = result.granted ? undefined : describeRefusal(result.conflicts[0]?.path ?? this.targets.join(' '), result);
+        this.printJson({ ...result, session, ...(message ? { message } : {}) });
       } else if (result.granted) {
         for (const claim of result.claims) this.print(`${this.out.green('claimed')} ${claimLine(claim)}`);
         if (result.waited >= 0.1) this.print(this.out.dim(`waited ${result.waited}s`));

@@ -3,6 +3,7 @@ import { Command, Option } from 'clipanion';
 import { FlcCommand, usage } from '../cli/base.js';
 import { EXIT } from '../core/errors.js';
 import { installClaudeHooks, installMcpServer, uninstallClaudeHooks, uninstallMcpServer } from '../agents/claude-install.js';
+import { installPiExtension, uninstallPiExtension } from '../agents/pi-install.js';
 import { installGuard, uninstallGuard } from '../git/hooks.js';
 
 export class InitCommand extends FlcCommand {
@@ -22,7 +23,9 @@ export class InitCommand extends FlcCommand {
 
       \`--mcp\` (with \`--claude\`) also registers \`flc mcp\`, the claim tools, as the MCP server \`flc\` in the project's \`.mcp.json\`, keeping the other servers.
 
-      Running init again changes nothing. \`--uninstall\` removes exactly what init added (restoring a chained hook, core.hooksPath and package.json's prepare script, flc's entries in the Claude settings files and .mcp.json); the claim store is kept.
+      \`--pi\` installs the Pi extension as \`.pi/extensions/flc.ts\` (updated when flc's template changed).
+
+      Running init again changes nothing. \`--uninstall\` removes exactly what init added (restoring a chained hook, core.hooksPath and package.json's prepare script, flc's entries in the Claude settings files and .mcp.json, and the Pi extension unless you changed it); the claim store is kept.
 
       Exit codes: 0 done, 3 not a git repository or the store cannot be created.
     `,
@@ -32,6 +35,7 @@ export class InitCommand extends FlcCommand {
       ['Also set up Claude Code hooks for the team', 'flc init --claude'],
       ['Claude Code hooks for yourself only', 'flc init --claude --local'],
       ['Hooks plus the claim tools as an MCP server', 'flc init --claude --mcp'],
+      ['Set up the Pi extension', 'flc init --pi'],
       ['Remove the git hook again', 'flc init --uninstall'],
     ],
   });
@@ -41,6 +45,7 @@ export class InitCommand extends FlcCommand {
   claude = Option.Boolean('--claude', false, { description: "Merge flc's hooks into .claude/settings.json" });
   local = Option.Boolean('--local', false, { description: 'With --claude: use .claude/settings.local.json instead' });
   mcp = Option.Boolean('--mcp', false, { description: 'With --claude: also register `flc mcp` in .mcp.json' });
+  pi = Option.Boolean('--pi', false, { description: 'Install the Pi extension as .pi/extensions/flc.ts' });
 
   async run(): Promise<number> {
     const coordinator = this.coordinator();
@@ -48,6 +53,9 @@ export class InitCommand extends FlcCommand {
       const { actions } = uninstallGuard(coordinator.repo);
       for (const file of uninstallClaudeHooks(coordinator.repo)) actions.push(`removed flc's hooks from ${file}`);
       if (uninstallMcpServer(coordinator.repo)) actions.push('removed the flc MCP server from .mcp.json');
+      const pi = uninstallPiExtension(coordinator.repo);
+      if (pi.removed) actions.push('removed the Pi extension .pi/extensions/flc.ts');
+      if (pi.kept) actions.push(`kept ${pi.kept}: it was changed since flc init installed it`);
       if (this.json) this.printJson({ ok: true, actions });
       else if (!actions.length) this.print('flc init had installed nothing here; nothing to remove');
       else for (const action of actions) this.print(action);
@@ -60,6 +68,7 @@ export class InitCommand extends FlcCommand {
     const guard = this.guard ? installGuard(coordinator.repo, ownBin()) : null;
     const claude = this.claude ? installClaudeHooks(coordinator.repo, { local: this.local, waitTimeoutMs: coordinator.store.config().waitTimeout }) : null;
     const mcp = this.mcp ? installMcpServer(coordinator.repo) : null;
+    const pi = this.pi ? installPiExtension(coordinator.repo) : null;
     if (this.json) {
       this.printJson({
         ok: true,
@@ -69,6 +78,7 @@ export class InitCommand extends FlcCommand {
         guard: guard && { file: guard.record.file, layout: guard.record.layout, actions: guard.actions },
         claude: claude && { file: claude.file, changed: claude.changed, command: claude.command },
         mcp: mcp && { file: mcp.file, changed: mcp.changed },
+        pi: pi && { file: pi.file, changed: pi.changed },
       });
       return EXIT.ok;
     }
@@ -76,7 +86,8 @@ export class InitCommand extends FlcCommand {
     for (const action of guard?.actions ?? []) this.print(`${this.out.green('guard:')} ${action}`);
     if (claude?.changed) this.print(`${this.out.green('claude:')} added flc's hooks to ${claude.file} (command: ${claude.command})`);
     if (mcp?.changed) this.print(`${this.out.green('claude:')} registered the flc MCP server (claim tools) in ${mcp.file}`);
-    if (!created.length && !guard?.changed && !claude?.changed && !mcp?.changed) this.print(`flc is already set up in ${coordinator.repo.root}`);
+    if (pi?.changed) this.print(`${this.out.green('pi:')} ${pi.replaced ? 'updated' : 'installed'} the Pi extension ${pi.file}`);
+    if (!created.length && !guard?.changed && !claude?.changed && !mcp?.changed && !pi?.changed) this.print(`flc is already set up in ${coordinator.repo.root}`);
     else this.print(`flc is set up in ${coordinator.repo.root}. Try: flc claim <file>, flc status`);
     return EXIT.ok;
   }

@@ -18,6 +18,10 @@ export interface Config {
   'guard.mode': GuardMode;
   /** How the guard treats claims recorded from another linked worktree. */
   'guard.otherWorktrees': WorktreePolicy;
+  /** Pi tools whose target file the Pi extension claims before they run. */
+  'pi.blockedTools': string[];
+  /** Whether the Pi extension shows its claims and conflicts in the footer. */
+  'pi.showDiagnostics': boolean;
 }
 
 export const DEFAULT_CONFIG: Config = {
@@ -27,6 +31,8 @@ export const DEFAULT_CONFIG: Config = {
   journalMaxBytes: 1024 * 1024,
   'guard.mode': 'block',
   'guard.otherWorktrees': 'warn',
+  'pi.blockedTools': ['edit', 'write'],
+  'pi.showDiagnostics': true,
 };
 
 interface KeySpec<K extends keyof Config> {
@@ -83,7 +89,34 @@ export const CONFIG_KEYS: { [K in keyof Config]: KeySpec<K> } = {
     parse: oneOf(WORKTREE_POLICIES, 'guard.otherWorktrees'),
     show: (value) => value,
   },
+  'pi.blockedTools': {
+    describe: 'Pi tools whose target file the Pi extension claims before they run (comma-separated)',
+    parse: toolList,
+    show: (value) => value.join(','),
+  },
+  'pi.showDiagnostics': {
+    describe: "show the Pi session's claims and conflicts in Pi's footer: true or false",
+    parse: boolean('pi.showDiagnostics'),
+    show: (value) => String(value),
+  },
 };
+
+function toolList(text: string): string[] {
+  const tools = text.split(',').map((t) => t.trim()).filter(Boolean);
+  if (!tools.length || !tools.every((t) => /^[\w-]+$/.test(t))) {
+    throw badInput(`invalid pi.blockedTools "${text}"`, 'use tool names separated by commas, e.g. edit,write');
+  }
+  return [...new Set(tools)];
+}
+
+function boolean(key: string) {
+  return (text: string): boolean => {
+    const value = text.trim().toLowerCase();
+    if (['true', 'yes', 'on', '1'].includes(value)) return true;
+    if (['false', 'no', 'off', '0'].includes(value)) return false;
+    throw badInput(`invalid ${key} "${text}"`, 'use true or false');
+  };
+}
 
 export type ConfigKey = keyof Config;
 

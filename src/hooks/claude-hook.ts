@@ -1,12 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ClaudePayload, isEditTool, parseClaudePayload } from '../agents/claude.js';
-import { age, timeLeft } from '../cli/describe.js';
-import { type ClaimResult, Coordinator } from '../coordinator.js';
-import { formatDuration } from '../core/duration.js';
+import { describeRefusal } from '../agents/refusal.js';
+import { Coordinator } from '../coordinator.js';
 import { isFlcError } from '../core/errors.js';
 import { relativeToRoot } from '../core/paths.js';
-import type { Blocker } from '../core/rules.js';
 import { findRepo, type RepoInfo } from '../git/repo.js';
 import { resolveSession } from '../identity.js';
 
@@ -44,7 +42,7 @@ async function dispatch(payload: ClaudePayload, env: NodeJS.ProcessEnv): Promise
     const coordinator = coordinatorForFile(file);
     if (!coordinator) return ALLOW; // not in a repository, or inside .git: not flc's business
     const result = await coordinator.claim({ ...holder, paths: [file], kind: 'write', wait: true, reason: `${payload.toolName} (Claude Code)` });
-    return result.granted ? ALLOW : { exitCode: 2, stderr: [denyReason(relativeToRoot(file, coordinator.repo.root) ?? file, result)] };
+    return result.granted ? ALLOW : { exitCode: 2, stderr: [describeRefusal(relativeToRoot(file, coordinator.repo.root) ?? file, result)] };
   }
 
   const coordinator = coordinatorFor(payload.cwd ?? process.cwd());
@@ -134,45 +132,6 @@ function exportSession(envFile: string, sessionId: string): void {
 
 function shellQuote(text: string): string {
   return /^[\w.:@/-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-/** The refusal Claude reads: which file, who holds it and how, and what to do instead. */
-export function denyReason(file: string, result: Extract<ClaimResult, { granted: false }>): string {
-  const now = Date.now();
-  const lines: string[] = [];
-  if (result.cause === 'deadlock') {
-    lines.push(`flc: editing ${file} now would deadlock, so the edit was not made: ${result.cycle?.join(' -> ')} (each waits for the next).`);
-    const first = result.conflicts[0];
-    if (first) lines.push(`${file} is held by ${who(first)}.`);
-    lines.push('What to do: work on something else, or finish this turn so your own claims are released; then try this file again.');
-    return lines.join('\n');
-  }
-  lines.push(`flc: ${file} is being edited by another session, so this edit was not made${result.waited ? ` (waited ${formatDuration(result.waited * 1000)})` : ''}.`);
-  for (const blocker of dedupe(result.conflicts)) {
-    if (blocker.queued) {
-      lines.push(`${who(blocker)} is queued for it first (${blocker.kind}, waiting ${age(blocker.acquiredAt, now)}).`);
-      continue;
-    }
-    const expiry = blocker.expiresAt === null ? 'it does not expire' : `it expires in ${timeLeft(blocker.expiresAt, now)} unless renewed`;
-    const via = blocker.heldPath === blocker.path ? '' : ` through its claim on ${blocker.heldPath}`;
-    lines.push(`Held by ${who(blocker)}${via}: ${blocker.kind} claim for ${age(blocker.acquiredAt, now)}, ${expiry}${blocker.reason ? `, reason: "${blocker.reason}"` : ''}.`);
-  }
-  lines.push(`What to do: do not retry ${file} right away. Work on other files and come back to it later, or ask the user to coordinate. \`flc status ${file}\` shows who holds it.`);
-  return lines.join('\n');
-}
-
-function who(b: Blocker): string {
-  return b.agent ? `session ${b.session} (subagent ${b.agent})` : `session ${b.session}`;
-}
-
-function dedupe(blockers: Blocker[]): Blocker[] {
-  const seen = new Set<string>();
-  return blockers.filter((b) => {
-    const key = `${b.claimId ?? b.waiterId}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
 }
 
 function warnAndJournal(problem: string, env: NodeJS.ProcessEnv, cwd?: string): Promise<HookOutcome> {

@@ -1,0 +1,446 @@
+/**
+ * flc — File Lock Coordinator — for Pi.
+ *
+ * Installed by `flc init --pi` as .pi/extensions/flc.ts. Every `edit`/`write` (configurable)
+ * claims its file for this Pi session before it runs, waits while another session (Claude
+ * Code, another Pi, a person at the CLI) holds it, and is blocked with the holder named if it
+ * stays held. Claims are released when the agent finishes (agent_end) and at session shutdown.
+ * Adds the file_claiming_* tools, /file-claiming-config, /file-claiming-locks, a footer status
+ * and claim:* events on pi.events.
+ *
+ * It uses flc in-process when `file-lock-coordinator` resolves from the project (a dev
+ * dependency), else the `flc` command on PATH. If flc itself fails, edits are allowed with a
+ * warning: a broken flc never stops your work.
+ */
+import path from "node:path";
+import { StringEnum } from "@earendil-works/pi-ai";
+import type { ExtensionAPI, ExtensionContext } from "@earendil-works/pi-coding-agent";
+import { Type } from "typebox";
+
+type Kind = "read" | "write" | "exclusive";
+
+interface ClaimView {
+	id: string;
+	path: string;
+	kind: Kind;
+	session: string;
+	agent?: string;
+	acquiredAt: string;
+	expiresAt: string | null;
+	reason?: string;
+}
+
+interface ClaimOutcome {
+	granted: boolean;
+	claims?: ClaimView[];
+	holder?: string;
+	error?: string;
+	/** The refusal as the model should read it. */
+	message?: string;
+	conflicts?: unknown[];
+}
+
+interface ToolOutcome {
+	text: string;
+	details: Record<string, unknown>;
+}
+
+/** What the extension needs from flc, in-process or through the CLI. */
+interface Backend {
+	readonly mode: "library" | "cli";
+	claim(session: string, file: string, wait: boolean, timeoutMs?: number): Promise<ClaimOutcome | null>;
+	release(session: string, target: string, force: boolean): Promise<ClaimView[]>;
+	releaseAll(session: string): Promise<ClaimView[]>;
+	claims(): Promise<ClaimView[]>;
+	tool(session: string, name: string, params: unknown): Promise<ToolOutcome>;
+	config(): Promise<Record<string, string>>;
+	setConfig(assignments: string[]): Promise<Record<string, string>>;
+}
+
+/** Seed option names (pi-file-claiming) and the flc config keys they map to. */
+const SEED_KEYS: Record<string, string> = {
+	autoReleaseTTL: "ttl",
+	releaseOnTurnEnd: "release",
+	blockedTools: "pi.blockedTools",
+	showDiagnostics: "pi.showDiagnostics",
+};
+
+const STATUS_KEY = "flc";
+
+export default function flcExtension(pi: ExtensionAPI) {
+	let backend: Backend | null | undefined;
+	let session = "pi:unknown";
+	const held = new Map<string, ClaimView>(); // claims this session holds, by id
+	let lastConflict: string | undefined;
+
+	async function getBackend(cwd: string): Promise<Backend | null> {
+		if (backend === undefined) backend = await loadBackend(pi, cwd);
+		return backend;
+	}
+
+	async function settings(cwd: string) {
+		const b = await getBackend(cwd);
+		const config = b ? await b.config() : {};
+		return {
+			blockedTools: (config["pi.blockedTools"] ?? "edit,write").split(","),
+			showDiagnostics: config["pi.showDiagnostics"] !== "false",
+			release: config.release ?? "turn",
+			waitTimeoutMs: durationMs(config.waitTimeout ?? "60s"),
+		};
+	}
+
+	function track(claims: ClaimView[] | undefined) {
+		for (const claim of claims ?? []) {
+			if (claim.session !== session) continue;
+			held.set(claim.id, claim);
+			pi.events.emit("claim:acquired", claim);
+		}
+	}
+
+	function untrack(released: ClaimView[]) {
+		for (const claim of released) {
+			held.delete(claim.id);
+			pi.events.emit("claim:released", claim);
+		}
+	}
+
+	/** Claims that vanished without a release expired: say so once. */
+	async function noticeExpired(b: Backend) {
+		if (!held.size) return;
+		const live = new Set((await b.claims()).map((c) => c.id));
+		for (const [id, claim] of held) {
+			if (live.has(id)) continue;
+			held.delete(id);
+			pi.events.emit("claim:expired", claim);
+		}
+	}
+
+	async function refreshStatus(ctx: ExtensionContext) {
+		if (!ctx.hasUI) return;
+		const { showDiagnostics } = await settings(ctx.cwd);
+		if (!showDiagnostics || (!held.size && !lastConflict)) {
+			ctx.ui.setStatus(STATUS_KEY, undefined);
+			return;
+		}
+		const paths = [...held.values()].map((c) => c.path);
+		const holding = paths.length ? `holding ${paths.length} claim${paths.length === 1 ? "" : "s"}: ${paths.slice(0, 3).join(", ")}${paths.length > 3 ? ", ..." : ""}` : "";
+		ctx.ui.setStatus(STATUS_KEY, `flc: ${[holding, lastConflict].filter(Boolean).join(" | ")}`);
+	}
+
+	async function releaseEverything(ctx: ExtensionContext) {
+		const b = await getBackend(ctx.cwd);
+		if (!b) return;
+		try {
+			untrack(await b.releaseAll(session));
+			await noticeExpired(b);
+		} catch (error) {
+			warn(ctx, `could not release claims (${message(error)})`);
+		}
+		lastConflict = undefined;
+		await refreshStatus(ctx);
+	}
+
+	pi.on("session_start", async (_event, ctx) => {
+		// Commands run by the bash tool (a `git commit` through the guard, `flc` itself) act as
+		// this session; /new, /resume and /fork start a new one and come through here again.
+		session = `pi:${ctx.sessionManager.getSessionId()}`;
+		process.env.FLC_SESSION = session;
+		held.clear();
+		lastConflict = undefined;
+		await refreshStatus(ctx);
+	});
+
+	pi.on("tool_call", async (event, ctx) => {
+		const config = await settings(ctx.cwd);
+		if (!config.blockedTools.includes(event.toolName)) return;
+		const target = (event.input as { path?: unknown }).path;
+		if (typeof target !== "string" || target === "") return;
+		const file = path.resolve(ctx.cwd, target);
+		try {
+			const b = await getBackend(ctx.cwd);
+			if (!b) return; // not in a git repository: nothing to coordinate
+			const outcome = await b.claim(session, file, true, config.waitTimeoutMs);
+			if (!outcome) return; // outside the repository
+			if (outcome.granted) {
+				track(outcome.claims);
+				lastConflict = undefined;
+				await refreshStatus(ctx);
+				return;
+			}
+			pi.events.emit("claim:conflicted", { path: target, holder: outcome.holder, error: outcome.error, conflicts: outcome.conflicts });
+			lastConflict = `${target} held by ${outcome.holder}`;
+			await refreshStatus(ctx);
+			return { block: true, reason: outcome.message ?? outcome.error ?? `${target} is held by ${outcome.holder}` };
+		} catch (error) {
+			warn(ctx, `could not claim ${target} (${message(error)}); the ${event.toolName} is allowed`);
+			return;
+		}
+	});
+
+	pi.on("tool_result", async (event, ctx) => {
+		const config = await settings(ctx.cwd);
+		if (config.release !== "edit" || !config.blockedTools.includes(event.toolName)) return;
+		const target = (event.input as { path?: unknown }).path;
+		const b = await getBackend(ctx.cwd);
+		if (!b || typeof target !== "string") return;
+		try {
+			untrack(await b.release(session, path.resolve(ctx.cwd, target), false));
+		} catch (error) {
+			warn(ctx, `could not release ${target} (${message(error)})`);
+		}
+		await refreshStatus(ctx);
+	});
+
+	pi.on("agent_end", async (_event, ctx) => {
+		const { release } = await settings(ctx.cwd);
+		if (release === "turn") await releaseEverything(ctx);
+	});
+
+	pi.on("session_shutdown", async (_event, ctx) => {
+		await releaseEverything(ctx);
+	});
+
+	// The LLM-callable tools: the seed's names and parameters, the same semantics as `flc mcp`.
+	const kind = StringEnum(["read", "write", "exclusive"] as const, { description: "read (shared), write (default) or exclusive" });
+	const tools = [
+		{
+			name: "file_claiming_claim",
+			label: "Claim files",
+			description:
+				"Claim files before editing them so other agent sessions do not edit them at the same time. All or nothing. Paths may be files, directories ending in '/', or globs. Fails, naming the holder, when another session holds a conflicting claim.",
+			parameters: Type.Object({
+				paths: Type.Array(Type.String(), { minItems: 1, description: "Files, directories ending in '/', or globs" }),
+				kind: Type.Optional(kind),
+				ttl: Type.Optional(Type.String({ description: "How long the claim lives without activity, e.g. '10m'" })),
+				reason: Type.Optional(Type.String({ description: "What you are doing; shown to anyone you block" })),
+			}),
+			promptGuidelines: [
+				"Several agent sessions may edit this repository at once; edit and write claim their file automatically. If an edit is blocked because another session holds the file, do not retry it at once: work on other files and come back later.",
+				"Use file_claiming_claim to reserve files or whole directories before a larger change, file_claiming_check to ask whether a path is free, file_claiming_release when done early, and file_claiming_list to see who holds what.",
+			],
+		},
+		{
+			name: "file_claiming_release",
+			label: "Release a claim",
+			description: "Release one of your claims, by claim id or by path.",
+			parameters: Type.Object({ id: Type.Optional(Type.String({ description: "Claim id, e.g. c-1a2b3c4d" })), path: Type.Optional(Type.String({ description: "The path as claimed" })) }),
+		},
+		{
+			name: "file_claiming_list",
+			label: "List claims",
+			description: "List all live file claims in this repository (every session), and queued requests.",
+			parameters: Type.Object({}),
+		},
+		{
+			name: "file_claiming_check",
+			label: "Check a path",
+			description: "Check whether you could claim a path now, and who holds it if not. Claims nothing.",
+			parameters: Type.Object({ path: Type.String(), kind: Type.Optional(kind) }),
+		},
+	];
+
+	for (const tool of tools) {
+		pi.registerTool({
+			...tool,
+			async execute(_toolCallId, params, _signal, _onUpdate, ctx) {
+				const b = await getBackend(ctx.cwd);
+				if (!b) throw new Error("flc: this directory is not inside a git repository; there are no claims here");
+				const result = await b.tool(session, tool.name, params);
+				if (tool.name === "file_claiming_claim") track((result.details.claims as ClaimView[] | undefined) ?? []);
+				if (tool.name === "file_claiming_release") untrack((result.details.released as ClaimView[] | undefined) ?? []);
+				if (tool.name === "file_claiming_list") await noticeExpired(b);
+				await refreshStatus(ctx);
+				return { content: [{ type: "text" as const, text: result.text }], details: result.details };
+			},
+		});
+	}
+
+	pi.registerCommand("file-claiming-config", {
+		description: "Show flc's settings, or change them: key=value ...",
+		handler: async (args, ctx) => {
+			const b = await getBackend(ctx.cwd);
+			if (!b) return say(ctx, "flc: not inside a git repository", "warning");
+			const assignments = args.trim() ? args.trim().split(/\s+/).map(toFlcAssignment) : [];
+			try {
+				const config = assignments.length ? await b.setConfig(assignments) : await b.config();
+				const lines = Object.entries(config).map(([key, value]) => `${key} = ${value}`);
+				say(ctx, `${assignments.length ? "flc settings changed" : "flc settings"}:\n${lines.join("\n")}`, "info");
+			} catch (error) {
+				say(ctx, `flc: ${message(error)}`, "error");
+			}
+		},
+	});
+
+	pi.registerCommand("file-claiming-locks", {
+		description: "List file claims and release one (yours, or another session's after confirmation)",
+		handler: async (args, ctx) => {
+			const b = await getBackend(ctx.cwd);
+			if (!b) return say(ctx, "flc: not inside a git repository", "warning");
+			const claims = await b.claims();
+			const label = (c: ClaimView) => `${c.path} — ${c.kind} by ${c.agent ? `${c.session}/${c.agent}` : c.session}${c.session === session ? " (you)" : ""} [${c.id}]`;
+			const [verb, target] = args.trim().split(/\s+/);
+			let chosen: ClaimView | undefined;
+			if (verb === "release" && target) {
+				chosen = claims.find((c) => c.id === target || c.path === target);
+				if (!chosen) return say(ctx, `flc: no claim ${target}`, "warning");
+			} else if (ctx.hasUI && claims.length) {
+				const picked = await ctx.ui.select("File claims — pick one to release", [...claims.map(label), "Cancel"]);
+				chosen = claims.find((c) => label(c) === picked);
+				if (!chosen) return;
+				const theirs = chosen.session !== session;
+				const ok = await ctx.ui.confirm("Release claim?", `${label(chosen)}${theirs ? "\nIt belongs to another session: it may still be editing this file." : ""}`);
+				if (!ok) return;
+			} else {
+				const text = claims.length ? claims.map(label).join("\n") : "No claims.";
+				return say(ctx, `${text}\nRelease one with: /file-claiming-locks release <id>`, "info");
+			}
+			try {
+				const released = await b.release(session, chosen.id, chosen.session !== session);
+				untrack(released.filter((c) => c.session === session));
+				await refreshStatus(ctx);
+				say(ctx, `flc: released ${chosen.path}`, "info");
+			} catch (error) {
+				say(ctx, `flc: ${message(error)}`, "error");
+			}
+		},
+	});
+}
+
+/** Shown in the UI when there is one; printed otherwise (print and JSON modes). */
+function say(ctx: ExtensionContext, text: string, level: "info" | "warning" | "error") {
+	if (ctx.hasUI) ctx.ui.notify(text, level);
+	else process.stdout.write(`${text}\n`);
+}
+
+function warn(ctx: ExtensionContext, text: string) {
+	if (ctx.hasUI) ctx.ui.notify(`flc: ${text}`, "warning");
+	else process.stderr.write(`flc: ${text}\n`);
+}
+
+function message(error: unknown): string {
+	return error instanceof Error ? error.message : String(error);
+}
+
+/** Accepts flc keys and the seed's (autoReleaseTTL in ms, releaseOnTurnEnd true/false). */
+function toFlcAssignment(assignment: string): string {
+	const eq = assignment.indexOf("=");
+	if (eq <= 0) return assignment; // flc reports the bad form
+	const key = assignment.slice(0, eq);
+	let value = assignment.slice(eq + 1);
+	const flcKey = SEED_KEYS[key] ?? key;
+	if (key === "autoReleaseTTL" && /^\d+$/.test(value)) value = `${value}ms`;
+	if (key === "releaseOnTurnEnd") value = /^(true|1|yes|on)$/i.test(value) ? "turn" : /^(false|0|no|off)$/i.test(value) ? "session" : value;
+	return `${flcKey}=${value}`;
+}
+
+function durationMs(text: string): number {
+	const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+	if (!match) return 60_000;
+	const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? "s") as "s"];
+	return Number(match[1]) * unit;
+}
+
+/** flc in-process when the project has it, else the `flc` command; null outside a repository. */
+async function loadBackend(pi: ExtensionAPI, cwd: string): Promise<Backend | null> {
+	let lib: typeof import("file-lock-coordinator") | undefined;
+	try {
+		lib = await import("file-lock-coordinator");
+	} catch {
+		lib = undefined;
+	}
+	if (lib) {
+		let coordinator: InstanceType<typeof lib.Coordinator>;
+		try {
+			coordinator = lib.Coordinator.open(cwd);
+		} catch (error) {
+			if (lib.isFlcError(error) && error.code === "NOT_A_REPO") return null;
+			throw error;
+		}
+		return libraryBackend(lib, coordinator);
+	}
+	const probe = await pi.exec("flc", ["status", "--json"], { cwd, timeout: 10_000 });
+	if (probe.code === 3) return null;
+	if (probe.code !== 0) throw new Error(`flc is not installed (npm install -D file-lock-coordinator): ${probe.stderr.trim()}`);
+	return cliBackend(pi, cwd);
+}
+
+function libraryBackend(lib: typeof import("file-lock-coordinator"), coordinator: InstanceType<typeof lib.Coordinator>): Backend {
+	const show = (config: Record<string, unknown>) =>
+		Object.fromEntries(Object.keys(lib.CONFIG_KEYS).map((key) => [key, lib.showConfigValue(key as never, config[key] as never)]));
+	return {
+		mode: "library",
+		async claim(session, file, wait, timeoutMs) {
+			try {
+				const result = await coordinator.claim({ session, paths: [file], kind: "write", wait, timeoutMs, reason: "edit (Pi)" });
+				if (result.granted) return { granted: true, claims: result.claims };
+				return { ...result, message: lib.describeRefusal(path.relative(coordinator.repo.root, file), result) };
+			} catch (error) {
+				if (lib.isFlcError(error) && error.code === "OUTSIDE_REPO") return null;
+				throw error;
+			}
+		},
+		async release(session, target, force) {
+			return (await coordinator.release({ session, targets: [target], force })).released;
+		},
+		async releaseAll(session) {
+			return (await coordinator.release({ session, all: true })).released;
+		},
+		async claims() {
+			return coordinator.status().claims;
+		},
+		tool: (session, name, params) => lib.runClaimTool(name, params, { coordinator, session }),
+		async config() {
+			return show(coordinator.store.config() as unknown as Record<string, unknown>);
+		},
+		async setConfig(assignments) {
+			return show((await coordinator.store.updateConfig(lib.parseAssignments(assignments))) as unknown as Record<string, unknown>);
+		},
+	};
+}
+
+function cliBackend(pi: ExtensionAPI, cwd: string): Backend {
+	async function run(args: string[], okCodes = [0]): Promise<any> {
+		const result = await pi.exec("flc", [...args, "--json"], { cwd, timeout: 120_000 });
+		if (result.killed) throw new Error(`flc ${args[0]} was killed`);
+		let data: any;
+		try {
+			data = JSON.parse(result.stdout);
+		} catch {
+			throw new Error(`flc ${args[0]} failed: ${result.stderr.trim() || result.stdout.trim()}`);
+		}
+		if (!okCodes.includes(result.code)) throw new Error(data?.error ?? `flc ${args[0]} exited ${result.code}`);
+		return data;
+	}
+	return {
+		mode: "cli",
+		async claim(session, file, wait, timeoutMs) {
+			const args = ["claim", file, "--session", session, "--reason", "edit (Pi)"];
+			if (wait) args.push("--wait", "--timeout", `${timeoutMs ?? 60_000}ms`);
+			const result = await pi.exec("flc", [...args, "--json"], { cwd, timeout: (timeoutMs ?? 60_000) + 30_000 });
+			const data = JSON.parse(result.stdout || "{}");
+			if (data.code === "OUTSIDE_REPO") return null;
+			if (result.code !== 0 && result.code !== 1) throw new Error(data.error ?? result.stderr.trim());
+			return data;
+		},
+		async release(session, target, force) {
+			return (await run(["release", target, "--session", session, ...(force ? ["--force"] : [])])).released;
+		},
+		async releaseAll(session) {
+			return (await run(["release", "--all", "--session", session])).released;
+		},
+		async claims() {
+			return (await run(["status"])).claims;
+		},
+		async tool(session, name, params) {
+			const result = await pi.exec("flc", ["tool", name, JSON.stringify(params ?? {}), "--session", session, "--json"], { cwd, timeout: 60_000 });
+			const data = JSON.parse(result.stdout || "{}");
+			if (result.code !== 0) throw new Error(data.error ?? result.stderr.trim());
+			return data;
+		},
+		config: () => run(["config"]),
+		setConfig: async (assignments) => {
+			await run(["config", "set", ...assignments]);
+			return run(["config"]);
+		},
+	};
+}

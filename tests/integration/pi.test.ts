@@ -1,0 +1,274 @@
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { FLC, ROOT, cleanEnv, flc, makeRepo, makeTempDir, readDb, readEvents } from '../helpers.js';
+
+const PI = path.join(ROOT, 'node_modules/.bin/pi');
+const FAUX = path.join(ROOT, 'tests/fixtures/pi-faux.ts');
+
+type Step = { tool?: string; args?: Record<string, unknown>; text?: string; snapshot?: { from: string; to: string } };
+
+interface PiProject {
+  repo: string;
+  home: string;
+  events: string;
+}
+
+/** A repository with flc as a dev dependency (library mode) and the Pi extension installed by flc init --pi. */
+async function piProject(options: { library?: boolean } = {}): Promise<PiProject> {
+  const repo = makeRepo();
+  if (options.library !== false) {
+    fs.mkdirSync(path.join(repo, 'node_modules'));
+    fs.symlinkSync(ROOT, path.join(repo, 'node_modules/file-lock-coordinator'));
+  }
+  const init = await flc(['init', '--pi', '--no-guard'], { cwd: repo });
+  expect(init.code, init.stderr).toBe(0);
+  await flc(['config', 'set', 'waitTimeout=600ms'], { cwd: repo });
+  const home = makeTempDir();
+  return { repo, home, events: path.join(home, 'events.jsonl') };
+}
+
+function piEnv(project: PiProject, steps: Step[], extra: Record<string, string> = {}) {
+  const script = path.join(project.home, `script-${Math.random().toString(16).slice(2)}.json`);
+  fs.writeFileSync(script, JSON.stringify(steps));
+  // HOME isolates Pi from any user configuration; .pi/extensions/flc.ts is found by discovery.
+  return cleanEnv({ HOME: project.home, FAUX_SCRIPT: script, FAUX_EVENTS: project.events, ...extra });
+}
+
+interface ToolEnd {
+  toolName: string;
+  text: string;
+  isError: boolean;
+}
+
+/** Runs one prompt headless (`--mode json`) and returns the tool results. */
+function runPi(project: PiProject, steps: Step[], extra: Record<string, string> = {}, prompt = 'go'): Promise<{ code: number; tools: ToolEnd[]; stderr: string; stdout: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(PI, ['-e', FAUX, '--no-session', '--provider', 'faux', '--model', 'faux-1', '--mode', 'json', '-p', prompt], { cwd: project.repo, env: piEnv(project, steps, extra) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdin.end();
+    child.on('close', (code) => {
+      const tools = stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line))
+        .filter((e) => e.type === 'tool_execution_end')
+        .map((e) => ({ toolName: e.toolName, text: e.result?.content?.[0]?.text ?? '', isError: Boolean(e.isError) }));
+      resolve({ code: code ?? -1, tools, stderr, stdout });
+    });
+  });
+}
+
+function recordedEvents(project: PiProject): Array<{ name: string; data: Record<string, unknown> }> {
+  if (!fs.existsSync(project.events)) return [];
+  return fs.readFileSync(project.events, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+describe('the Pi extension on the real Pi runtime', () => {
+  it('blocks an edit of a file a CLI session holds, naming the holder, and allows it once released; claims end at agent_end', async () => {
+    const project = await piProject();
+    const { repo } = project;
+    await flc(['claim', 'notes.txt', '--reason', 'cli work'], { cwd: repo, env: { FLC_SESSION: 'cli-holder' } });
+    const write = { tool: 'write', args: { path: 'notes.txt', content: 'from pi\n' } };
+    const blocked = await runPi(project, [write, { text: 'done' }]);
+    expect(blocked.code, blocked.stderr).toBe(0);
+    expect(blocked.tools).toHaveLength(1);
+    expect(blocked.tools[0]!.isError).toBe(true);
+    expect(blocked.tools[0]!.text).toMatch(/notes\.txt is being edited by another session, so this edit was not made/);
+    expect(blocked.tools[0]!.text).toMatch(/Held by session cli-holder: write claim .*reason: "cli work"/);
+    expect(fs.existsSync(path.join(repo, 'notes.txt'))).toBe(false);
+    expect(recordedEvents(project).map((e) => e.name)).toEqual(['claim:conflicted']);
+    expect(recordedEvents(project)[0]!.data).toMatchObject({ path: 'notes.txt', holder: 'cli-holder' });
+
+    await flc(['release', 'notes.txt'], { cwd: repo, env: { FLC_SESSION: 'cli-holder' } });
+    const during = path.join(project.home, 'during.json');
+    const allowed = await runPi(project, [write, { text: 'done', snapshot: { from: path.join(repo, '.git/flc/db.json'), to: during } }]);
+    expect(allowed.tools[0]).toMatchObject({ toolName: 'write', isError: false });
+    expect(fs.readFileSync(path.join(repo, 'notes.txt'), 'utf8')).toBe('from pi\n');
+    // Mid-run the Pi session held the file; after agent_end it holds nothing.
+    const heldDuring = JSON.parse(fs.readFileSync(during, 'utf8')).claims;
+    expect(heldDuring).toMatchObject([{ path: 'notes.txt', kind: 'write', session: expect.stringMatching(/^pi:/), reason: 'edit (Pi)' }]);
+    expect(readDb(repo).claims).toEqual([]);
+    expect(recordedEvents(project).map((e) => e.name)).toEqual(['claim:conflicted', 'claim:acquired', 'claim:released']);
+    const journal = readEvents(repo).filter((e) => String(e.session).startsWith('pi:')).map((e) => e.event);
+    expect(journal).toEqual(expect.arrayContaining(['claim:conflicted', 'claim:acquired', 'claim:released']));
+  }, 60_000);
+
+  it('gives the scripted model the four claim tools', async () => {
+    const project = await piProject();
+    await flc(['claim', 'lib/taken.ts', '--reason', 'theirs'], { cwd: project.repo, env: { FLC_SESSION: 'someone' } });
+    const run = await runPi(project, [
+      { tool: 'file_claiming_claim', args: { paths: ['src/x.ts', 'docs/'], reason: 'refactor' } },
+      { tool: 'file_claiming_claim', args: { paths: ['lib/taken.ts'] } },
+      { tool: 'file_claiming_list', args: {} },
+      { tool: 'file_claiming_check', args: { path: 'lib/taken.ts' } },
+      { tool: 'file_claiming_release', args: { path: 'src/x.ts' } },
+      { text: 'done' },
+    ]);
+    expect(run.tools.map((t) => [t.toolName, t.isError])).toEqual([
+      ['file_claiming_claim', false],
+      ['file_claiming_claim', true],
+      ['file_claiming_list', false],
+      ['file_claiming_check', false],
+      ['file_claiming_release', false],
+    ]);
+    expect(run.tools[0]!.text).toMatch(/^Claimed src\/x\.ts \(write, id c-[0-9a-f]{8}, expires in [^)]+\), docs\//);
+    expect(run.tools[1]!.text).toMatch(/Not claimed: lib\/taken\.ts is held by someone/);
+    expect(run.tools[2]!.text).toMatch(/src\/x\.ts: write by pi:\S+ \(you\)/);
+    expect(run.tools[2]!.text).toMatch(/lib\/taken\.ts: write by someone/);
+    expect(run.tools[3]!.text).toMatch(/^lib\/taken\.ts is not free:\nlib\/taken\.ts: held by someone, write/);
+    expect(run.tools[4]!.text).toBe('Released src/x.ts.');
+    // docs/ was still held at agent_end, and released then.
+    expect(readDb(project.repo).claims.map((c) => c.session)).toEqual(['someone']);
+  }, 60_000);
+
+  it('works through the flc command when the library is not installed, and exports FLC_SESSION to bash', async () => {
+    const project = await piProject({ library: false });
+    const bin = makeTempDir();
+    fs.symlinkSync(FLC, path.join(bin, 'flc'));
+    const env = { PATH: `${bin}:${process.env.PATH}` };
+    await flc(['claim', 'held.txt'], { cwd: project.repo, env: { FLC_SESSION: 'cli-holder' } });
+    const run = await runPi(
+      project,
+      [
+        { tool: 'write', args: { path: 'held.txt', content: 'x' } },
+        { tool: 'write', args: { path: 'free.txt', content: 'y' } },
+        { tool: 'bash', args: { command: 'echo "$FLC_SESSION" > who.txt' } },
+        { text: 'done' },
+      ],
+      env,
+    );
+    expect(run.tools.map((t) => [t.toolName, t.isError])).toEqual([
+      ['write', true],
+      ['write', false],
+      ['bash', false],
+    ]);
+    expect(run.tools[0]!.text).toMatch(/Held by session cli-holder/);
+    expect(fs.readFileSync(path.join(project.repo, 'who.txt'), 'utf8').trim()).toMatch(/^pi:[\w-]+$/);
+    expect(readDb(project.repo).claims.map((c) => c.session)).toEqual(['cli-holder']);
+  }, 60_000);
+
+  it('allows edits outside any git repository without a word', async () => {
+    const dir = makeTempDir();
+    fs.mkdirSync(path.join(dir, '.pi/extensions'), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'templates/pi/flc.ts'), path.join(dir, '.pi/extensions/flc.ts'));
+    fs.mkdirSync(path.join(dir, 'node_modules'));
+    fs.symlinkSync(ROOT, path.join(dir, 'node_modules/file-lock-coordinator'));
+    const project = { repo: dir, home: makeTempDir(), events: '' };
+    const run = await runPi({ ...project, events: path.join(project.home, 'e.jsonl') }, [{ tool: 'write', args: { path: 'a.txt', content: 'ok' } }, { text: 'done' }], { GIT_CEILING_DIRECTORIES: path.dirname(dir) });
+    expect(run.tools).toEqual([{ toolName: 'write', text: expect.any(String), isError: false }]);
+    expect(fs.readFileSync(path.join(dir, 'a.txt'), 'utf8')).toBe('ok');
+    expect(run.stderr).not.toMatch(/flc/);
+  }, 60_000);
+});
+
+/** Pi in RPC mode: prompts in, events and extension UI requests out, dialogs answered. */
+class RpcPi {
+  private buffer = '';
+  private readonly lines: Array<Record<string, unknown>> = [];
+  private readonly waiters: Array<{ test: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }> = [];
+  readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(project: PiProject, steps: Step[]) {
+    this.child = spawn(PI, ['-e', FAUX, '--no-session', '--provider', 'faux', '--model', 'faux-1', '--mode', 'rpc'], { cwd: project.repo, env: piEnv(project, steps) });
+    this.child.stdout.on('data', (d) => {
+      this.buffer += d;
+      let newline: number;
+      while ((newline = this.buffer.indexOf('\n')) !== -1) {
+        const line = this.buffer.slice(0, newline).replace(/\r$/, '');
+        this.buffer = this.buffer.slice(newline + 1);
+        if (!line.trim()) continue;
+        const event = JSON.parse(line) as Record<string, unknown>;
+        this.lines.push(event);
+        for (const waiter of [...this.waiters]) {
+          if (waiter.test(event)) {
+            this.waiters.splice(this.waiters.indexOf(waiter), 1);
+            waiter.resolve(event);
+          }
+        }
+      }
+    });
+  }
+
+  send(command: Record<string, unknown>) {
+    this.child.stdin.write(`${JSON.stringify(command)}\n`);
+  }
+
+  /** The next event (from now on, or already seen after `since`) that passes `test`. */
+  next(test: (e: Record<string, unknown>) => boolean, since = this.lines.length): Promise<Record<string, unknown>> {
+    const seen = this.lines.slice(since).find(test);
+    if (seen) return Promise.resolve(seen);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('no such event from pi')), 20_000);
+      this.waiters.push({ test, resolve: (e) => (clearTimeout(timer), resolve(e)) });
+    });
+  }
+
+  get events() {
+    return this.lines;
+  }
+
+  async close() {
+    this.child.stdin.end();
+    await new Promise((resolve) => this.child.on('close', resolve));
+  }
+}
+
+const ui = (method: string) => (e: Record<string, unknown>) => e.type === 'extension_ui_request' && e.method === method;
+
+describe('the Pi extension in an interactive session (RPC mode)', () => {
+  it('shows and clears its footer status, and runs /file-claiming-config and /file-claiming-locks', async () => {
+    const project = await piProject();
+    const { repo } = project;
+    await flc(['claim', 'theirs.txt', '--reason', 'stuck session'], { cwd: repo, env: { FLC_SESSION: 'crashed-session' } });
+    const pi = new RpcPi(project, [{ tool: 'write', args: { path: 'mine.txt', content: 'x' } }, { text: 'done' }]);
+    try {
+      const start = pi.events.length;
+      pi.send({ id: 'p1', type: 'prompt', message: 'go' });
+      await pi.next((e) => e.type === 'agent_end', start);
+      const statuses = pi.events.slice(start).filter(ui('setStatus')).map((e) => e.statusText);
+      expect(statuses).toContain('flc: holding 1 claim: mine.txt');
+      await pi.next((e) => ui('setStatus')(e) && e.statusText === undefined, start);
+      await new Promise((r) => setTimeout(r, 300)); // agent_end handlers finish
+      expect(readDb(repo).claims.map((c) => c.path)).toEqual(['theirs.txt']);
+
+      let mark = pi.events.length;
+      pi.send({ id: 'c1', type: 'prompt', message: '/file-claiming-config' });
+      const shown = await pi.next(ui('notify'), mark);
+      expect(shown.message).toMatch(/^flc settings:\n[\s\S]*waitTimeout = 600ms[\s\S]*pi\.blockedTools = edit,write/);
+
+      mark = pi.events.length;
+      pi.send({ id: 'c2', type: 'prompt', message: '/file-claiming-config autoReleaseTTL=600000 releaseOnTurnEnd=false' });
+      const changed = await pi.next(ui('notify'), mark);
+      expect(changed.message).toMatch(/ttl = 10m[\s\S]*release = session/);
+      expect((await flc(['config', 'get', 'ttl'], { cwd: repo })).stdout.trim()).toBe('10m');
+      expect((await flc(['config', 'get', 'release'], { cwd: repo })).stdout.trim()).toBe('session');
+
+      mark = pi.events.length;
+      pi.send({ id: 'c3', type: 'prompt', message: '/file-claiming-config ttl=forever' });
+      expect((await pi.next(ui('notify'), mark)).message).toMatch(/invalid ttl "forever"/);
+
+      mark = pi.events.length;
+      pi.send({ id: 'c4', type: 'prompt', message: '/file-claiming-locks' });
+      const select = await pi.next(ui('select'), mark);
+      const options = select.options as string[];
+      const theirs = options.find((o) => o.startsWith('theirs.txt'))!;
+      expect(theirs).toMatch(/theirs\.txt — write by crashed-session \[c-[0-9a-f]{8}\]/);
+      pi.send({ type: 'extension_ui_response', id: select.id, value: theirs });
+      const confirm = await pi.next(ui('confirm'), mark);
+      expect(confirm.message).toMatch(/belongs to another session/);
+      pi.send({ type: 'extension_ui_response', id: confirm.id, confirmed: true });
+      expect((await pi.next((e) => ui('notify')(e) && String(e.message).includes('released'), mark)).message).toBe('flc: released theirs.txt');
+      expect(readDb(repo).claims).toEqual([]);
+      expect(readEvents(repo).at(-1)).toMatchObject({ event: 'claim:released', session: 'crashed-session', cause: 'forced' });
+    } finally {
+      await pi.close();
+    }
+    expect(recordedEvents(project).map((e) => e.name)).toEqual(['claim:acquired', 'claim:released']);
+    expect(recordedEvents(project)[0]!.data).toMatchObject({ path: 'mine.txt', kind: 'write' });
+  }, 60_000);
+});
