@@ -11,6 +11,7 @@ import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneEx
 import { type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
 import { sameHolder } from './core/kinds.js';
 import { changedFiles, gitAt, stagedChanges } from './git/changes.js';
+import { realPathAllowingMissing } from './git/real-path.js';
 import { findRepo, type RepoInfo } from './git/repo.js';
 import { pidAlive } from './store/mutex.js';
 import { Store, type Tx } from './store/store.js';
@@ -176,19 +177,10 @@ export class Coordinator {
     if (isGlob(input)) return input;
     const absolute = path.resolve(cwd, input);
     if (relativeToRoot(absolute, this.repo.root) !== null) return input;
-    let existing = absolute;
-    const rest: string[] = [];
-    while (!fs.existsSync(existing) && path.dirname(existing) !== existing) {
-      rest.unshift(path.basename(existing));
-      existing = path.dirname(existing);
-    }
-    try {
-      const real = path.join(fs.realpathSync(existing), ...rest);
-      return input.endsWith('/') ? `${real}/` : real;
-    } catch {
-      return input;
-    }
+    const real = realPathAllowingMissing(absolute);
+    return input.endsWith('/') ? `${real}/` : real;
   }
+
 
   async claim(input: ClaimInput): Promise<ClaimResult> {
     const started = Date.now();

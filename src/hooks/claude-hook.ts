@@ -5,6 +5,7 @@ import { describeRefusal } from '../agents/refusal.js';
 import { Coordinator } from '../coordinator.js';
 import { isFlcError } from '../core/errors.js';
 import { relativeToRoot } from '../core/paths.js';
+import { realPathAllowingMissing } from '../git/real-path.js';
 import { findRepo, type RepoInfo } from '../git/repo.js';
 import { resolveSession } from '../identity.js';
 
@@ -100,23 +101,9 @@ function coordinatorForFile(file: string): Coordinator | null {
   while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   const coordinator = coordinatorFor(dir);
   if (!coordinator) return null;
-  const key = relativeToRoot(file, coordinator.repo.root) ?? relativeToRoot(realPathOf(file), coordinator.repo.root);
+  const key = relativeToRoot(file, coordinator.repo.root) ?? relativeToRoot(realPathAllowingMissing(file), coordinator.repo.root);
   if (key === null || key === '' || key === '.git' || key.startsWith('.git/')) return null;
   return coordinator;
-}
-
-function realPathOf(file: string): string {
-  let existing = file;
-  const rest: string[] = [];
-  while (!fs.existsSync(existing) && path.dirname(existing) !== existing) {
-    rest.unshift(path.basename(existing));
-    existing = path.dirname(existing);
-  }
-  try {
-    return path.join(fs.realpathSync(existing), ...rest);
-  } catch {
-    return file;
-  }
 }
 
 /** Later Bash commands of the session (a `git commit` through the guard) carry its identity. */

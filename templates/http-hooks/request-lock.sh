@@ -13,17 +13,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 port=${FILE_LOCK_PORT:-9876}
-body=$(node -e '
-  let s = "";
-  process.stdin.on("data", (d) => (s += d)).on("end", () => {
-    try {
-      const p = JSON.parse(s);
-      const input = p.tool_input || {};
-      const file = input.file_path || input.notebook_path;
-      if (!file || !p.session_id) process.exit(3);
-      process.stdout.write(JSON.stringify({ session: process.env.CLAUDE_SESSION_ID || p.session_id, file }));
-    } catch { process.exit(3); }
-  });') || exit 0
+body=$(node "$(dirname "$0")/lock-body.mjs") || exit 0
 response=$(curl -s --max-time $((timeout + 10)) -X POST "http://127.0.0.1:$port/lock?wait=$wait&timeout=${timeout}s" \
   -H 'Content-Type: application/json' -d "$body") || {
   echo "flc: lock coordinator unreachable on port $port; edit allowed" >&2

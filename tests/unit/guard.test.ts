@@ -1,25 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluateGuard, touchedPaths } from '../../src/core/guard.js';
-import type { Claim, ClaimKind } from '../../src/core/types.js';
 import { parseNameStatus } from '../../src/git/changes.js';
 import { BLOCK_END, BLOCK_START, guardBlock, insertBlock, removeBlock } from '../../src/git/hooks.js';
-
-const NOW = Date.parse('2026-01-01T00:00:00Z');
-
-function claim(path: string, session: string, kind: ClaimKind = 'write', extra: Partial<Claim> = {}): Claim {
-  return {
-    id: `c-${Math.random().toString(16).slice(2, 10)}`,
-    path,
-    kind,
-    session,
-    worktree: '/repo',
-    acquiredAt: new Date(NOW - 60_000).toISOString(),
-    renewedAt: new Date(NOW - 60_000).toISOString(),
-    expiresAt: new Date(NOW + 60_000).toISOString(),
-    ttlMs: 120_000,
-    ...extra,
-  };
-}
+import { NOW, claim } from './factories.js';
 
 const base = { session: 'alice', worktree: '/repo', otherWorktrees: 'warn' as const, now: NOW };
 

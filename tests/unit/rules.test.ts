@@ -3,24 +3,7 @@ import { findWaitCycle } from '../../src/core/deadlock.js';
 import { kindsConflict, parseKind, sameHolder } from '../../src/core/kinds.js';
 import { findBlockers, grantClaims, pruneExpired, renewSession } from '../../src/core/rules.js';
 import { type Claim, type ClaimKind, type DbData, type Waiter, emptyDb } from '../../src/core/types.js';
-
-const NOW = Date.parse('2026-01-01T00:00:00Z');
-let ids = 0;
-
-function claim(path: string, session: string, kind: ClaimKind = 'write', extra: Partial<Claim> = {}): Claim {
-  return {
-    id: `c-${(ids++).toString(16).padStart(8, '0')}`,
-    path,
-    kind,
-    session,
-    worktree: '/repo',
-    acquiredAt: new Date(NOW - 1000).toISOString(),
-    renewedAt: new Date(NOW - 1000).toISOString(),
-    expiresAt: new Date(NOW + 60_000).toISOString(),
-    ttlMs: 60_000,
-    ...extra,
-  };
-}
+import { NOW, claim } from './factories.js';
 
 function waiter(paths: string[], session: string, seq: number, kind: ClaimKind = 'write', agent?: string): Waiter {
   return {
@@ -99,7 +82,7 @@ describe('expiry and renewal', () => {
   it('renews all live claims of a session by their own ttl', () => {
     const data = db([claim('a.ts', 'A'), claim('b.ts', 'A', 'write', { agent: 'sub' }), claim('c.ts', 'B')]);
     expect(renewSession(data, 'A', NOW + 30_000)).toBe(2);
-    expect(data.claims[0]!.expiresAt).toBe(new Date(NOW + 90_000).toISOString());
+    expect(data.claims[0]!.expiresAt).toBe(new Date(NOW + 30_000 + 120_000).toISOString()); // renewed at +30s by its ttl of 2m
     expect(data.claims[2]!.expiresAt).toBe(new Date(NOW + 60_000).toISOString());
   });
 });
