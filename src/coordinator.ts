@@ -181,7 +181,6 @@ export class Coordinator {
     return input.endsWith('/') ? `${real}/` : real;
   }
 
-
   async claim(input: ClaimInput): Promise<ClaimResult> {
     const started = Date.now();
     const kind = input.kind ?? 'write';
@@ -216,39 +215,61 @@ export class Coordinator {
       const waiterId = first.waiter.id;
       input.onQueued?.(first.blockers);
       watcher = new StoreWatcher(this.store.dir);
-      for (let attempt = 0; ; attempt++) {
-        const remaining = deadline - Date.now();
-        if (input.signal?.aborted || remaining <= 0) {
-          const cause = input.signal?.aborted ? 'aborted' : 'timeout';
-          const refused = await this.store.transaction((db, tx) => {
-            db.waiters = db.waiters.filter((w) => w.id !== waiterId);
-            return this.refuse(tx, request, cause, findBlockers(request, db, tx.now));
-          });
-          return { ...refused, waited: waited() };
-        }
-        if (attempt > 0) await Promise.race([watcher.next(remaining), abortPromise(input.signal)]);
-        if (input.signal?.aborted) continue;
-        const outcome = await this.store.transaction((db, tx): Attempt => {
-          this.housekeep(db, tx);
-          let waiter = db.waiters.find((w) => w.id === waiterId);
-          if (!waiter) waiter = enqueue(db, tx, request, { ...grant, deadline, reason: input.reason, id: waiterId, seq: first.waiter.seq });
-          const blockers = findBlockers(request, db, tx.now, waiter.seq);
-          if (!blockers.length) {
-            db.waiters = db.waiters.filter((w) => w.id !== waiterId);
-            return { type: 'granted', claims: this.grant(db, tx, request, grant) };
-          }
-          const cycle = findWaitCycle(request, blockers, db, tx.now);
-          if (cycle && isYoungestInCycle(waiter, cycle, db.waiters)) {
-            db.waiters = db.waiters.filter((w) => w.id !== waiterId);
-            return { type: 'refused', refusal: this.refuse(tx, request, 'deadlock', blockers, cycle) };
-          }
-          return { type: 'pending' };
-        });
-        if (outcome.type === 'granted') return { granted: true, waited: waited(), claims: outcome.claims };
-        if (outcome.type === 'refused') return { ...outcome.refusal, waited: waited() };
-      }
+      return await this.waitForGrant({ request, grant, deadline, waited, waiterId, seq: first.waiter.seq, watcher, signal: input.signal, reason: input.reason }).catch(
+        async (error: unknown) => {
+          // A long-lived process (flc serve, the Pi extension) must not leave its request queued.
+          await this.store.transaction((db) => void (db.waiters = db.waiters.filter((w) => w.id !== waiterId))).catch(() => undefined);
+          throw error;
+        },
+      );
     } finally {
       watcher?.close();
+    }
+  }
+
+  /** The wait loop of a queued claim: retry when the store changes, until granted or refused. */
+  private async waitForGrant(queued: {
+    request: Holder & { paths: string[]; kind: ClaimKind };
+    grant: Omit<Parameters<typeof grantClaims>[2], 'now'>;
+    deadline: number;
+    waited: () => number;
+    waiterId: string;
+    seq: number;
+    watcher: StoreWatcher;
+    signal: AbortSignal | undefined;
+    reason: string | undefined;
+  }): Promise<ClaimResult> {
+    const { request, grant, deadline, waited, waiterId, watcher, signal } = queued;
+    for (let attempt = 0; ; attempt++) {
+      const remaining = deadline - Date.now();
+      if (signal?.aborted || remaining <= 0) {
+        const cause = signal?.aborted ? 'aborted' : 'timeout';
+        const refused = await this.store.transaction((db, tx) => {
+          db.waiters = db.waiters.filter((w) => w.id !== waiterId);
+          return this.refuse(tx, request, cause, findBlockers(request, db, tx.now));
+        });
+        return { ...refused, waited: waited() };
+      }
+      if (attempt > 0) await Promise.race([watcher.next(remaining), abortPromise(signal)]);
+      if (signal?.aborted) continue;
+      const outcome = await this.store.transaction((db, tx): Attempt => {
+        this.housekeep(db, tx);
+        let waiter = db.waiters.find((w) => w.id === waiterId);
+        if (!waiter) waiter = enqueue(db, tx, request, { ...grant, deadline, reason: queued.reason, id: waiterId, seq: queued.seq });
+        const blockers = findBlockers(request, db, tx.now, waiter.seq);
+        if (!blockers.length) {
+          db.waiters = db.waiters.filter((w) => w.id !== waiterId);
+          return { type: 'granted', claims: this.grant(db, tx, request, grant) };
+        }
+        const cycle = findWaitCycle(request, blockers, db, tx.now);
+        if (cycle && isYoungestInCycle(waiter, cycle, db.waiters)) {
+          db.waiters = db.waiters.filter((w) => w.id !== waiterId);
+          return { type: 'refused', refusal: this.refuse(tx, request, 'deadlock', blockers, cycle) };
+        }
+        return { type: 'pending' };
+      });
+      if (outcome.type === 'granted') return { granted: true, waited: waited(), claims: outcome.claims };
+      if (outcome.type === 'refused') return { ...outcome.refusal, waited: waited() };
     }
   }
 
@@ -275,7 +296,7 @@ export class Coordinator {
       if (othersHeld.length) {
         const first = othersHeld[0]!;
         throw new FlcError(
-          'NOT_FOUND',
+          'REFUSED',
           `${first.path} is held by ${holderLabel(first)} (${first.kind}), not by ${input.session}`,
           `ask its holder to release it, or take it over with: flc release --force ${first.path}`,
         );
@@ -371,19 +392,19 @@ export class Coordinator {
     const now = Date.now();
     const held = this.store.read().claims.filter((c) => c.session === input.session && c.kind !== 'read' && isLive(c, now));
     if (!held.length) {
-      throw new FlcError('NOT_FOUND', `${input.session} holds no write or exclusive claims, so there is nothing of its own to commit`, 'claim the files you changed first (flc claim <path>), or commit with git');
+      throw new FlcError('REFUSED', `${input.session} holds no write or exclusive claims, so there is nothing of its own to commit`, 'claim the files you changed first (flc claim <path>), or commit with git');
     }
     const wanted = input.paths?.length ? this.normalizePaths(input.paths, input.cwd) : null;
     for (const pattern of wanted ?? []) {
       if (!held.some((c) => patternsOverlap(c.path, pattern))) {
-        throw new FlcError('NOT_FOUND', `${pattern} is not claimed by ${input.session}`, 'commit only files you hold; see `flc status --session <you>`');
+        throw new FlcError('REFUSED', `${pattern} is not claimed by ${input.session}`, 'commit only files you hold; see `flc status --session <you>`');
       }
     }
     const { tracked, untracked } = await changedFiles(this.repo.root);
     const covers = (file: string) => held.some((c) => patternsOverlap(c.path, file)) && (!wanted || wanted.some((p) => patternsOverlap(p, file)));
     const files = [...tracked, ...untracked].filter(covers);
     if (!files.length) {
-      throw new FlcError('NOT_FOUND', `none of the files ${input.session} holds has changes to commit`, 'see `git status` and `flc status`');
+      throw new FlcError('REFUSED', `none of the files ${input.session} holds has changes to commit`, 'see `git status` and `flc status`');
     }
     const git = (await gitAt(this.repo.root)).env({ ...process.env, FLC_SESSION: input.session });
     const newFiles = untracked.filter(covers);
@@ -392,7 +413,7 @@ export class Coordinator {
       await git.raw(['commit', '--only', '-m', input.message, '--', ...files]);
     } catch (error) {
       const text = (error as Error).message.trim().split('\n').filter(Boolean);
-      throw new FlcError('NOT_FOUND', `git commit failed: ${text.slice(0, 12).join('\n')}`, 'fix what git reports and run flc commit again');
+      throw new FlcError('REFUSED', `git commit failed: ${text.slice(0, 12).join('\n')}`, 'fix what git reports and run flc commit again');
     }
     const commit = (await git.raw(['rev-parse', 'HEAD'])).trim();
     let released: Claim[] = [];

@@ -95,7 +95,7 @@ export async function runClaimTool(name: string, params: unknown, context: ToolC
     }
     case 'file_claiming_release': {
       const target = optionalString(args.id, 'id') ?? optionalString(args.path, 'path');
-      if (!target) throw new FlcError('BAD_INPUT', 'give the claim id or the path to release');
+      if (!target) throw new FlcError('BAD_INPUT', 'give the claim id or the path to release', 'for example: { "path": "src/a.ts" }');
       const result = await coordinator.release({ session, agent, targets: [target], cwd });
       if (!result.released.length) throw new Error(`You hold no claim on ${target}. See file_claiming_list.`);
       return { text: `Released ${result.released.map((c) => c.path).join(', ')}.`, details: { released: result.released } };
@@ -112,27 +112,27 @@ export async function runClaimTool(name: string, params: unknown, context: ToolC
     }
     case 'file_claiming_check': {
       const target = optionalString(args.path, 'path');
-      if (!target) throw new FlcError('BAD_INPUT', 'give the path to check');
+      if (!target) throw new FlcError('BAD_INPUT', 'give the path to check', 'for example: { "path": "src/a.ts" }');
       const kind = args.kind === undefined ? 'write' : parseKind(String(args.kind));
       const result = coordinator.check({ session, agent, paths: [target], kind, cwd });
       const text = result.ok ? `${result.paths[0]} is free for a ${kind} claim.` : `${result.paths[0]} is not free:\n${result.conflicts.map((b) => blockerLine(b)).join('\n')}`;
       return { text, details: { ...result, kind } };
     }
     default:
-      throw new FlcError('BAD_INPUT', `unknown tool ${name}`);
+      throw new FlcError('BAD_INPUT', `unknown tool ${name}`, `use one of: ${CLAIM_TOOL_NAMES.join(', ')}`);
   }
 }
 
 function stringList(value: unknown, field: string): string[] {
   if (typeof value === 'string' && value.trim()) return [value];
   if (!Array.isArray(value) || !value.length || !value.every((v) => typeof v === 'string' && v.trim())) {
-    throw new FlcError('BAD_INPUT', `${field} must be a non-empty list of paths`);
+    throw new FlcError('BAD_INPUT', `${field} must be a non-empty list of paths`, 'for example: { "paths": ["src/a.ts"] }');
   }
   return value as string[];
 }
 
 function optionalString(value: unknown, field: string): string | undefined {
   if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new FlcError('BAD_INPUT', `${field} must be a string`);
+  if (typeof value !== 'string') throw new FlcError('BAD_INPUT', `${field} must be a string`, 'see the tool description');
   return value;
 }

@@ -11,7 +11,7 @@ export type ErrorCode =
   | 'STORE_UNREADABLE' // the store cannot be read or written
   | 'STORE_BUSY' // the store mutex could not be taken in time
   | 'LOCK_COMPROMISED' // our mutex was broken by another process while we held it
-  | 'NOT_FOUND'; // a claim id or path that matches nothing
+  | 'REFUSED'; // understood but not allowed: held by another session, nothing to commit
 
 /** Exit codes shared by every command; see README "Exit codes". */
 export const EXIT = { ok: 0, refused: 1, usage: 2, environment: 3 } as const;
@@ -20,7 +20,7 @@ const exitByCode: Record<ErrorCode, number> = {
   USAGE: EXIT.usage,
   BAD_INPUT: EXIT.usage,
   OUTSIDE_REPO: EXIT.usage,
-  NOT_FOUND: EXIT.refused,
+  REFUSED: EXIT.refused,
   NOT_A_REPO: EXIT.environment,
   STORE_CORRUPT: EXIT.environment,
   STORE_UNREADABLE: EXIT.environment,

@@ -100,7 +100,7 @@ async function handle(coordinator: Coordinator, req: http.IncomingMessage, res: 
         const result = await coordinator.release({ session, targets: [file], external: true });
         return send(res, 200, { ok: true, count: result.released.length });
       } catch (error) {
-        if (isFlcError(error) && error.code === 'NOT_FOUND') return send(res, 409, { ok: false, error: error.message });
+        if (isFlcError(error) && error.code === 'REFUSED') return send(res, 409, { ok: false, error: error.message });
         throw error;
       }
     }

@@ -161,6 +161,14 @@ describe('bad input', () => {
     ['config unset of an unknown key', ['config', 'unset', 'nope'], /unknown config key/],
     ['log with a bad count', ['log', '-n', 'many'], /-n expects a number/],
     ['renew with a session id full of control characters', ['renew', '--session', 'a\u0007b'], /control characters/],
+    ['init with --local but no --claude', ['init', '--local'], /--local goes with --claude/],
+    ['doctor with an unknown option', ['doctor', '--fix'], /Unsupported option|Command not found/],
+    ['guard with an unknown option', ['guard', '--strict'], /Unsupported option|Command not found/],
+    ['commit without a message', ['commit'], /a commit message is required/],
+    ['serve with a bad port', ['serve', '--port', 'eighty'], /invalid port "eighty"/],
+    ['tool with parameters that are not JSON', ['tool', 'file_claiming_check', '{path'], /not valid JSON/],
+    ['tool with an unknown tool', ['tool', 'file_claiming_steal', '{}'], /unknown tool file_claiming_steal/],
+    ['mcp with an unknown option', ['mcp', '--port', '1'], /Unsupported option|Command not found/],
   ];
 
   it.each(cases)('%s: one line, a hint, exit 2, store intact', async (_name, args, message) => {
