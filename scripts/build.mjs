@@ -4,6 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { build } from 'esbuild';
 import { lazyClipanion } from './lazy-clipanion.mjs';
+import { plainBuiltins } from './plain-builtins.mjs';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
@@ -34,7 +35,7 @@ await Promise.all([
     external: ['simple-git', '@modelcontextprotocol/sdk'],
     // import.meta.url only feeds createRequire, which takes a path as well as a URL.
     define: { ...common.define, 'import.meta.url': '__filename' },
-    plugins: [lazyClipanion],
+    plugins: [lazyClipanion, plainBuiltins],
   }),
   build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', packages: 'external' }),
 ]);

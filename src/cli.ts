@@ -1,4 +1,4 @@
-import { Builtins, Cli, Command } from 'clipanion';
+import { Builtins, Cli, Command } from './cli/clipanion.js';
 import { FdWriter } from './cli/output.js';
 import { colorEnabled } from './cli/style.js';
 import { EXIT } from './core/errors.js';

@@ -1,4 +1,4 @@
-import { Command, Option } from 'clipanion';
+import { Command, Option } from './clipanion.js';
 import { FlcError, isFlcError } from '../core/errors.js';
 import { Coordinator } from '../coordinator.js';
 import { resolveSession } from '../identity.js';

@@ -10,11 +10,15 @@ export class FdWriter {
 
   constructor(readonly fd: number) {}
 
-  /** Only a character device can be a terminal; ask tty (a heavier module) only then. */
+  /**
+   * Only a character device can be a terminal, and /dev/null (where scripts send output) is
+   * none; ask tty, a heavier module, only for the rest.
+   */
   get isTTY(): boolean {
     if (this.tty === undefined) {
       try {
-        this.tty = fs.fstatSync(this.fd).isCharacterDevice() && process.getBuiltinModule('node:tty').isatty(this.fd);
+        const stat = fs.fstatSync(this.fd);
+        this.tty = stat.isCharacterDevice() && !isDevNull(stat) && process.getBuiltinModule('node:tty').isatty(this.fd);
       } catch {
         this.tty = false;
       }
@@ -35,6 +39,14 @@ export class FdWriter {
       }
     }
     return true;
+  }
+}
+
+function isDevNull(stat: fs.Stats): boolean {
+  try {
+    return stat.rdev === fs.statSync('/dev/null').rdev;
+  } catch {
+    return false;
   }
 }
 

@@ -1,4 +1,4 @@
-import { Command, Option } from 'clipanion';
+import { Command, Option } from '../cli/clipanion.js';
 import { describeRefusal } from '../agents/refusal.js';
 import { FlcCommand } from '../cli/base.js';
 import { blockerLine, claimLine } from '../cli/describe.js';

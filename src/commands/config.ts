@@ -1,4 +1,4 @@
-import { Command, Option } from 'clipanion';
+import { Command, Option } from '../cli/clipanion.js';
 import { FlcCommand } from '../cli/base.js';
 import { table } from '../cli/style.js';
 import { CONFIG_KEYS, type ConfigKey, assertConfigKey, parseAssignments, showConfigValue } from '../core/config.js';

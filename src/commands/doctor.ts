@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Command, Option } from 'clipanion';
+import { Command, Option } from '../cli/clipanion.js';
 import { FlcCommand } from '../cli/base.js';
 import { isFlcError, EXIT } from '../core/errors.js';
 import { isLive } from '../core/rules.js';

@@ -1,4 +1,4 @@
-import { Command, Option } from 'clipanion';
+import { Command, Option } from '../cli/clipanion.js';
 import { FlcCommand } from '../cli/base.js';
 import { age, timeLeft } from '../cli/describe.js';
 import { type GuardFinding, type GuardMode, parseGuardMode } from '../core/guard.js';

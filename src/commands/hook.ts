@@ -1,4 +1,4 @@
-import { Command } from 'clipanion';
+import { Command } from '../cli/clipanion.js';
 import { FlcCommand } from '../cli/base.js';
 
 /**

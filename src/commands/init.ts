@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { Command, Option } from 'clipanion';
+import { Command, Option } from '../cli/clipanion.js';
 import { FlcCommand, usage } from '../cli/base.js';
 import { EXIT } from '../core/errors.js';
 import { installClaudeHooks, installMcpServer, uninstallClaudeHooks, uninstallMcpServer } from '../agents/claude-install.js';

@@ -1,4 +1,4 @@
-import { Command, Option } from 'clipanion';
+import { Command, Option } from '../cli/clipanion.js';
 import { FlcCommand } from '../cli/base.js';
 import { EXIT } from '../core/errors.js';
 import { holderLabel } from '../core/types.js';
