@@ -10,6 +10,8 @@ import { randomHex } from '../core/random.js';
  * - Stale lock: the owner died (same host, pid gone) or held it longer than `staleMs`.
  *   It is broken under a second "breaker" lock and only after re-reading that it is still the
  *   very lock (same nonce) judged stale, so recovery can never remove a newer owner's lock.
+ * - Unreadable lock: a lock file that is not flc's (no owner to ask) is broken once older than
+ *   `staleMs`, again only if it is still the same file.
  * - Stale breaker: a breaker killed within its few-microsecond critical section leaves
  *   `<lock>.break`; it is cleared once older than `staleMs`.
  * - Compromised: a holder that was frozen past `staleMs` may find its lock broken. `assertHeld`
@@ -65,6 +67,7 @@ export class Mutex {
         this.breakStale(owner);
         continue;
       }
+      if (!owner && this.breakUnreadable()) continue;
       if (Date.now() - start > this.timeoutMs) throw new MutexTimeoutError(this.lockPath, owner);
       await sleep(delay + Math.random() * delay);
       delay = Math.min(delay * 2, 16);
@@ -96,6 +99,26 @@ export class Mutex {
     try {
       const current = readOwner(this.lockPath);
       if (current && current.nonce === seen.nonce) fs.rmSync(this.lockPath, { force: true });
+    } finally {
+      fs.rmSync(this.breakPath, { force: true });
+    }
+  }
+
+  /**
+   * A lock file flc cannot read (written by something else) cannot name its owner, so it is
+   * judged by age alone, and broken only if it is still the very file (inode and mtime) seen.
+   */
+  private breakUnreadable(): boolean {
+    const seen = fileIdentity(this.lockPath);
+    if (!seen || Date.now() - seen.mtimeMs <= this.staleMs) return false;
+    if (!this.takeBreaker()) return false;
+    try {
+      const current = fileIdentity(this.lockPath);
+      if (current && current.ino === seen.ino && current.mtimeMs === seen.mtimeMs && !readOwner(this.lockPath)) {
+        fs.rmSync(this.lockPath, { force: true });
+        return true;
+      }
+      return false;
     } finally {
       fs.rmSync(this.breakPath, { force: true });
     }
@@ -140,6 +163,15 @@ export function readOwner(lockPath: string): Owner | null {
   try {
     const owner = JSON.parse(fs.readFileSync(lockPath, 'utf8')) as Owner;
     return typeof owner?.nonce === 'string' ? owner : null;
+  } catch {
+    return null;
+  }
+}
+
+function fileIdentity(file: string): { ino: number; mtimeMs: number } | null {
+  try {
+    const stat = fs.statSync(file);
+    return { ino: stat.ino, mtimeMs: stat.mtimeMs };
   } catch {
     return null;
   }

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Mutex, MutexTimeoutError } from '../../src/store/mutex.js';
 import { ROOT, flc, makeRepo, readDb, readEvents, sleep, startFlc, until } from '../helpers.js';
 
 const WORKER = path.join(ROOT, 'tests/fixtures/mutex-worker.mjs');
@@ -220,5 +221,28 @@ describe('waiting', () => {
     }
     expect(new Set(order).size).toBe(8);
     expect((await Promise.all(waiters.map((w) => w.done))).every((r) => r.code === 0)).toBe(true);
+  });
+});
+
+describe('store lock recovery', () => {
+  it('leaves a fresh unreadable lock file alone', async () => {
+    const dir = makeRepo();
+    const lock = path.join(dir, 'x.lock');
+    fs.writeFileSync(lock, 'garbage');
+    const mutex = new Mutex(lock, { timeoutMs: 300 });
+    await expect(mutex.acquire()).rejects.toBeInstanceOf(MutexTimeoutError);
+    expect(fs.readFileSync(lock, 'utf8')).toBe('garbage');
+  });
+
+  it('breaks an unreadable lock file once it is old', async () => {
+    const repo = makeRepo();
+    await flc(['init'], { cwd: repo });
+    const lock = path.join(repo, '.git/flc/db.lock');
+    fs.writeFileSync(lock, 'garbage');
+    const old = new Date(Date.now() - 60_000);
+    fs.utimesSync(lock, old, old);
+    const r = await flc(['claim', 'a.ts'], { cwd: repo });
+    expect(r.code, r.stderr).toBe(0);
+    expect(fs.existsSync(lock)).toBe(false);
   });
 });
