@@ -51,8 +51,7 @@ async function dispatch(payload: ClaudePayload, env: NodeJS.ProcessEnv): Promise
   const release = coordinator.store.config().release;
   switch (payload.event) {
     case 'SessionStart':
-      await coordinator.prune();
-      await coordinator.renew(session);
+      await coordinator.renew(session); // registers the session; every write also prunes expired claims
       if (env.CLAUDE_ENV_FILE && payload.sessionId) exportSession(env.CLAUDE_ENV_FILE, payload.sessionId);
       return ALLOW;
     case 'PostToolUse':
@@ -60,7 +59,7 @@ async function dispatch(payload: ClaudePayload, env: NodeJS.ProcessEnv): Promise
         const file = path.resolve(payload.cwd ?? process.cwd(), payload.filePath);
         const key = relativeToRoot(file, coordinator.repo.root);
         if (key !== null && key !== '') {
-          await coordinator.release({ ...holder, targets: [key] });
+          await coordinator.release({ ...holder, targets: [file] });
           return ALLOW;
         }
       }

@@ -94,6 +94,10 @@ describe('flc hook claude', () => {
     await hook(edit(repo, 'S', 'b.ts'), { cwd: repo });
     await hook({ ...edit(repo, 'S', 'a.ts'), hook_event_name: 'PostToolUse', tool_response: { success: true } }, { cwd: repo });
     expect(readDb(repo).claims.map((c) => c.path)).toEqual(['b.ts']);
+    // Claude's cwd may be a subdirectory: the file path still names the same claim.
+    fs.mkdirSync(path.join(repo, 'sub'));
+    await hook({ ...edit(repo, 'S', 'b.ts'), cwd: path.join(repo, 'sub'), hook_event_name: 'PostToolUse' }, { cwd: repo });
+    expect(readDb(repo).claims).toEqual([]);
     expect(readEvents(repo).filter((e) => e.event === 'claim:released').length).toBeGreaterThanOrEqual(4);
   });
 
