@@ -30,6 +30,7 @@ export class Store {
   readonly journal: Journal;
   readonly mutex: Mutex;
   private configCache: Config | undefined;
+  private configStamp = '';
 
   constructor(commonDir: string) {
     this.dir = path.join(commonDir, STORE_DIR);
@@ -123,19 +124,33 @@ export class Store {
     }
   }
 
-  /** The config, defaults merged with config.json. Bad values fail loudly (exit 3). */
+  /**
+   * The config, defaults merged with config.json. Bad values fail loudly (exit 3). Long-lived
+   * processes (flc serve, the Pi extension) see changes: the file is re-read when it changed.
+   */
   config(): Config {
-    if (this.configCache) return this.configCache;
+    let stamp: string;
+    try {
+      const stat = fs.statSync(this.configPath);
+      stamp = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
+        throw new FlcError('STORE_UNREADABLE', `cannot read ${this.configPath}: ${(error as Error).message}`, 'check the file permissions');
+      }
+      stamp = 'none';
+    }
+    if (this.configCache && this.configStamp === stamp) return this.configCache;
     let text: string;
     try {
-      text = fs.readFileSync(this.configPath, 'utf8');
+      text = stamp === 'none' ? '{}' : fs.readFileSync(this.configPath, 'utf8');
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return (this.configCache = { ...DEFAULT_CONFIG });
       throw new FlcError('STORE_UNREADABLE', `cannot read ${this.configPath}: ${(error as Error).message}`, 'check the file permissions');
     }
     this.configCache = parseConfigFile(text, this.configPath);
+    this.configStamp = stamp;
     return this.configCache;
   }
+
 
   /** The raw stored config (keys set explicitly by the user). */
   storedConfig(): Record<string, unknown> {
@@ -157,7 +172,6 @@ export class Store {
       for (const key of unset) delete stored[key];
       for (const [key, value] of Object.entries(changes)) stored[key] = showConfigValue(key as ConfigKey, value as never);
       writeAtomic(this.configPath, JSON.stringify(stored, null, 2) + '\n');
-      this.configCache = undefined;
       const config = this.config();
       this.journal.append([{ t: new Date().toISOString(), event: 'config:changed', detail: JSON.stringify(stored) }]);
       return config;

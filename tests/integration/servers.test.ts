@@ -144,6 +144,12 @@ describe('flc serve', () => {
     expect(http.body).toMatchObject({ granted: false, holder: 'via-cli' });
     const locks = (await request(port, 'GET', '/status')).body.locks as Array<{ file: string }>;
     expect(locks.map((l) => l.file).sort()).toEqual([path.join(repo, 'docs') + '/', file]);
+
+    // A setting changed with the CLI reaches the running server.
+    await flc(['config', 'set', 'ttl=1m'], { cwd: repo });
+    const later = await request(port, 'POST', '/lock', { session: 'via-http', file: 'relative/to/root.ts' });
+    expect(Date.parse(String(later.body.expiresAt)) - Date.now()).toBeLessThan(61_000);
+    expect(readDb(repo).claims.map((c) => c.path)).toContain('relative/to/root.ts');
   });
 
   it('stops cleanly on SIGTERM, withdrawing its waiters, and the claims stay', async () => {
