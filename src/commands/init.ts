@@ -48,6 +48,8 @@ export class InitCommand extends FlcCommand {
   pi = Option.Boolean('--pi', false, { description: 'Install the Pi extension as .pi/extensions/flc.ts' });
 
   async run(): Promise<number> {
+    if (this.local && !this.claude) throw usage('--local goes with --claude', 'flc init --claude --local');
+    if (this.mcp && !this.claude) throw usage('--mcp goes with --claude', 'flc init --claude --mcp');
     const coordinator = this.coordinator();
     if (this.uninstall) {
       const { actions } = uninstallGuard(coordinator.repo);
@@ -63,8 +65,6 @@ export class InitCommand extends FlcCommand {
     }
     const created = await coordinator.store.init();
     coordinator.store.read(); // an existing but corrupt store is reported, not papered over
-    if (this.local && !this.claude) throw usage('--local goes with --claude', 'flc init --claude --local');
-    if (this.mcp && !this.claude) throw usage('--mcp goes with --claude', 'flc init --claude --mcp');
     const guard = this.guard ? installGuard(coordinator.repo, ownBin()) : null;
     const claude = this.claude ? installClaudeHooks(coordinator.repo, { local: this.local, waitTimeoutMs: coordinator.store.config().waitTimeout }) : null;
     const mcp = this.mcp ? installMcpServer(coordinator.repo) : null;
