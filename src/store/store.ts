@@ -7,13 +7,12 @@ import { FlcError, isFlcError } from '../core/errors.js';
 import { randomHex } from '../core/random.js';
 import { type DbData, emptyDb } from '../core/types.js';
 import { Journal, type JournalEvent } from './journal.js';
-import { Mutex, MutexCompromisedError, MutexTimeoutError } from './mutex.js';
+import { type Held, Mutex, MutexCompromisedError, MutexTimeoutError } from './mutex.js';
 
-/** What a transaction body gets besides the data: a way to journal what it did. */
+/** What a transaction body gets besides the data: its clock, and a way to journal what it did. */
 export interface Tx {
   now: number;
   emit(event: Omit<JournalEvent, 't'>): void;
-  config: Config;
 }
 
 export const STORE_DIR = 'flc';
@@ -74,33 +73,42 @@ export class Store {
    * so the journal's order is the store's order.
    */
   async transaction<T>(body: (db: DbData, tx: Tx) => T): Promise<T> {
-    this.ensureDir();
-    const config = this.config();
-    const held = await this.acquire();
-    try {
+    this.config(); // a bad config.json fails before anything is written; the journal reads its size limit
+    return this.locked((held) => {
       const low = this.load();
       const before = fs.existsSync(this.dbPath) ? stringifyDb(low.data) : '';
       const events: JournalEvent[] = [];
       const now = Date.now();
-      const tx: Tx = { now, config, emit: (event) => events.push({ t: new Date(now).toISOString(), ...event }) };
+      const tx: Tx = { now, emit: (event) => events.push({ t: new Date(now).toISOString(), ...event }) };
       const result = body(low.data, tx);
       if (stringifyDb(low.data) !== before) {
-        held.assertHeld();
+        try {
+          held.assertHeld();
+        } catch (error) {
+          if (error instanceof MutexCompromisedError) {
+            throw new FlcError('LOCK_COMPROMISED', 'the store lock was broken while this process held it; nothing was written', 'retry the command');
+          }
+          throw error;
+        }
         low.write();
       }
       this.journal.append(events);
       return result;
-    } catch (error) {
-      if (error instanceof MutexCompromisedError) {
-        throw new FlcError('LOCK_COMPROMISED', `the store lock was broken while this process held it; nothing was written`, 'retry the command');
-      }
-      throw error;
+    });
+  }
+
+  /** Runs `fn` holding the store mutex (creating the store directory first). */
+  private async locked<T>(fn: (held: Held) => T): Promise<T> {
+    this.ensureDir();
+    const held = await this.acquire();
+    try {
+      return fn(held);
     } finally {
       held.release();
     }
   }
 
-  private async acquire() {
+  private async acquire(): Promise<Held> {
     try {
       return await this.mutex.acquire();
     } catch (error) {
@@ -114,14 +122,10 @@ export class Store {
 
   /** Appends events to the journal outside any data change (under the mutex, like every write). */
   async record(events: Array<Omit<JournalEvent, 't'>>): Promise<void> {
-    this.ensureDir();
-    const held = await this.acquire();
-    try {
+    return this.locked(() => {
       const t = new Date().toISOString();
       this.journal.append(events.map((e) => ({ t, ...e })));
-    } finally {
-      held.release();
-    }
+    });
   }
 
   /**
@@ -151,7 +155,6 @@ export class Store {
     return this.configCache;
   }
 
-
   /** The raw stored config (keys set explicitly by the user). */
   storedConfig(): Record<string, unknown> {
     try {
@@ -163,9 +166,7 @@ export class Store {
 
   /** Writes config changes under the mutex (atomic replace). */
   async updateConfig(changes: Partial<Config>, unset: ConfigKey[] = []): Promise<Config> {
-    this.ensureDir();
-    const held = await this.acquire();
-    try {
+    return this.locked(() => {
       const current = fs.existsSync(this.configPath) ? fs.readFileSync(this.configPath, 'utf8') : '{}';
       parseConfigFile(current, this.configPath); // refuse to build on a broken file
       const stored = JSON.parse(current) as Record<string, unknown>;
@@ -175,17 +176,13 @@ export class Store {
       const config = this.config();
       this.journal.append([{ t: new Date().toISOString(), event: 'config:changed', detail: JSON.stringify(stored) }]);
       return config;
-    } finally {
-      held.release();
-    }
+    });
   }
 
   /** Creates db.json and config.json when missing. Returns what it created. */
   async init(): Promise<string[]> {
-    this.ensureDir();
-    const created: string[] = [];
-    const held = await this.acquire();
-    try {
+    return this.locked(() => {
+      const created: string[] = [];
       if (!fs.existsSync(this.dbPath)) {
         writeAtomic(this.dbPath, stringifyDb(emptyDb()));
         created.push(this.dbPath);
@@ -194,17 +191,13 @@ export class Store {
         writeAtomic(this.configPath, '{}\n');
         created.push(this.configPath);
       }
-    } finally {
-      held.release();
-    }
-    return created;
+      return created;
+    });
   }
 
   /** Moves a corrupt db.json aside (kept for inspection) and starts an empty one. */
   async repair(): Promise<{ movedTo: string | null }> {
-    this.ensureDir();
-    const held = await this.acquire();
-    try {
+    return this.locked(() => {
       try {
         const text = fs.readFileSync(this.dbPath, 'utf8');
         parseDb(text, this.dbPath);
@@ -217,9 +210,7 @@ export class Store {
       writeAtomic(this.dbPath, stringifyDb(emptyDb()));
       this.journal.append([{ t: new Date().toISOString(), event: 'store:repaired', detail: `moved corrupt db.json to ${movedTo}` }]);
       return { movedTo };
-    } finally {
-      held.release();
-    }
+    });
   }
 }
 
