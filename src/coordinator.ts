@@ -4,7 +4,7 @@ import path from 'node:path';
 import { findWaitCycle } from './core/deadlock.js';
 import { evaluateGuard, type GuardFinding, type GuardMode } from './core/guard.js';
 import { randomHex } from './core/random.js';
-import { FlcError, badInput, isFlcError } from './core/errors.js';
+import { FlcError, isFlcError } from './core/errors.js';
 import { isGlob, normalizeClaimPath, relativeToRoot } from './core/paths.js';
 import { patternsOverlap } from './core/overlap.js';
 import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneExpired, renewSession } from './core/rules.js';
@@ -481,7 +481,7 @@ export class Coordinator {
     return {
       granted: false as const,
       holder: first ? holderLabel(first) : '',
-      error: refusalMessage(cause, blockers, cycleLabels, tx.now),
+      error: refusalMessage(cause, blockers, cycleLabels),
       cause,
       conflicts: blockers,
       ...(cycleLabels ? { cycle: cycleLabels } : {}),
@@ -489,16 +489,17 @@ export class Coordinator {
   }
 }
 
-function refusalMessage(cause: RefusalCause, blockers: Blocker[], cycle: string[] | undefined, now: number): string {
+function refusalMessage(cause: RefusalCause, blockers: Blocker[], cycle: string[] | undefined): string {
   if (cause === 'deadlock') return `Deadlock: waiting would close the cycle ${cycle!.join(' -> ')}`;
   const first = blockers[0];
-  const what = first ? describeBlocker(first, now) : 'the path is no longer free';
+  const what = first ? describeBlocker(first) : 'the path is no longer free';
   if (cause === 'timeout') return `Timeout waiting for lock: ${what}`;
   if (cause === 'aborted') return `Wait cancelled: ${what}`;
   return what;
 }
 
-export function describeBlocker(b: Blocker, now: number): string {
+/** The one-line error of a refusal: whose claim (or queued request) is in the way. */
+function describeBlocker(b: Blocker): string {
   const who = b.agent ? `${b.session} (agent ${b.agent})` : b.session;
   if (b.heldPath !== b.path) {
     if (b.queued) return `${b.path} overlaps ${b.heldPath}, which ${who} is queued for first (${b.kind})`;
@@ -588,4 +589,3 @@ function abortPromise(signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 
-export { badInput };
