@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import { Command, Option } from '../cli/clipanion.js';
 import { FlcCommand, usage } from '../cli/base.js';
 import { EXIT } from '../core/errors.js';
-import { installClaudeHooks, installMcpServer, uninstallClaudeHooks, uninstallMcpServer } from '../agents/claude-install.js';
-import { installPiExtension, uninstallPiExtension } from '../agents/pi-install.js';
+import { installClaudeHooks, installMcpServer, uninstallClaudeHooks, uninstallMcpServer } from '../install/claude.js';
+import { installPiExtension, uninstallPiExtension } from '../install/pi.js';
 import { installGuard, uninstallGuard } from '../git/hooks.js';
 
 export class InitCommand extends FlcCommand {

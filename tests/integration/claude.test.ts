@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { flcHookPlan } from '../../src/agents/claude-settings.js';
+import { flcHookPlan } from '../../src/install/claude-settings.js';
 import { FLC, ROOT, cleanEnv, flc, makeRepo, makeTempDir, readDb, readEvents, sleep, until } from '../helpers.js';
 
 type Payload = Record<string, unknown>;

@@ -1,4 +1,4 @@
-import { EDIT_TOOL_MATCHER } from './claude.js';
+import { EDIT_TOOL_MATCHER } from '../agents/claude.js';
 
 /**
  * Merging flc's hooks into a Claude Code settings object, and taking them out again. Pure:
