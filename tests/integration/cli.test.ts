@@ -114,9 +114,9 @@ describe('flc claim / release / status / check', () => {
 
   it('expires claims after their ttl and journals it', async () => {
     const repo = makeRepo();
-    await flc(['claim', 'a.ts', '--ttl', '1s'], { cwd: repo, env: { FLC_SESSION: 'alice' } });
+    await flc(['claim', 'a.ts', '--ttl', '2s'], { cwd: repo, env: { FLC_SESSION: 'alice' } });
     expect((await flc(['claim', 'a.ts'], { cwd: repo, env: { FLC_SESSION: 'bob' } })).code).toBe(1);
-    await sleep(1100);
+    await sleep(2100);
     expect(JSON.parse((await flc(['status', '--json'], { cwd: repo })).stdout).claims).toEqual([]);
     expect((await flc(['claim', 'a.ts'], { cwd: repo, env: { FLC_SESSION: 'bob' } })).code).toBe(0);
     expect(readEvents(repo).find((e) => e.event === 'claim:expired')).toMatchObject({ session: 'alice', path: 'a.ts' });
