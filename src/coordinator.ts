@@ -273,6 +273,20 @@ export class Coordinator {
     }
   }
 
+  /** Releases everything `session` holds, as its end (`session:ended` in the journal). */
+  async endSession(session: string, detail?: string): Promise<ReleaseResult> {
+    return this.store.transaction((db, tx) => {
+      this.housekeep(db, tx);
+      const released = db.claims.filter((c) => c.session === session);
+      db.claims = db.claims.filter((c) => c.session !== session);
+      for (const claim of released) {
+        tx.emit({ event: 'claim:released', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id });
+      }
+      tx.emit({ event: 'session:ended', session, detail });
+      return { released, notFound: [] };
+    });
+  }
+
   async release(input: ReleaseInput): Promise<ReleaseResult> {
     const targets = input.targets ?? [];
     if (!targets.length && !input.all) throw new FlcError('USAGE', 'nothing to release', 'name paths or claim ids, or use --all');
@@ -424,11 +438,15 @@ export class Coordinator {
     return { commit, files, released };
   }
 
-  /** Renews every live claim of `session` (activity). Returns how many. */
-  async renew(session: string): Promise<number> {
+  /**
+   * Renews every live claim of `session` (activity). Returns how many. `event` also journals
+   * an agent session starting (`session:started`).
+   */
+  async renew(session: string, event?: { started: true; detail?: string }): Promise<number> {
     return this.store.transaction((db, tx) => {
       this.housekeep(db, tx);
       touchSession(db, session, tx.now, this.worktree());
+      if (event) tx.emit({ event: 'session:started', session, detail: event.detail });
       return renewSession(db, session, tx.now);
     });
   }

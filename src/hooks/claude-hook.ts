@@ -51,7 +51,7 @@ async function dispatch(payload: ClaudePayload, env: NodeJS.ProcessEnv): Promise
   const release = coordinator.store.config().release;
   switch (payload.event) {
     case 'SessionStart':
-      await coordinator.renew(session); // registers the session; every write also prunes expired claims
+      await coordinator.renew(session, { started: true, detail: 'Claude Code' }); // registers it; every write also prunes expired claims
       if (env.CLAUDE_ENV_FILE && payload.sessionId) exportSession(env.CLAUDE_ENV_FILE, payload.sessionId);
       return ALLOW;
     case 'PostToolUse':
@@ -74,7 +74,7 @@ async function dispatch(payload: ClaudePayload, env: NodeJS.ProcessEnv): Promise
       else await coordinator.renew(session);
       return ALLOW;
     case 'SessionEnd':
-      await coordinator.release({ session, all: true });
+      await coordinator.endSession(session, 'Claude Code');
       return ALLOW;
     default:
       // Any other event is a sign of life: it keeps the session's claims from expiring.

@@ -88,6 +88,7 @@ describe('flc hook claude', () => {
     const end = await hook(event(repo, 'S', 'SessionEnd', { reason: 'exit' }), { cwd: repo });
     expect(end).toEqual({ code: 0, stdout: '', stderr: '' });
     expect(readDb(repo).claims).toEqual([]);
+    expect(readEvents(repo).at(-1)).toMatchObject({ event: 'session:ended', session: 'S' });
 
     await flc(['config', 'set', 'release=edit'], { cwd: repo });
     await hook(edit(repo, 'S', 'a.ts'), { cwd: repo });
@@ -117,6 +118,7 @@ describe('flc hook claude', () => {
     expect(await hook(start, { cwd: repo, env: { CLAUDE_ENV_FILE: envFile } })).toEqual({ code: 0, stdout: '', stderr: '' });
     await hook(start, { cwd: repo, env: { CLAUDE_ENV_FILE: envFile } });
     expect(fs.readFileSync(envFile, 'utf8')).toBe('export FLC_SESSION=sess-123\n');
+    expect(readEvents(repo).filter((e) => e.event === 'session:started')).toHaveLength(2);
     expect(JSON.parse((await flc(['status', '--json'], { cwd: repo })).stdout).sessions.map((s: { id: string }) => s.id)).toContain('sess-123');
   });
 
