@@ -40,4 +40,12 @@ await Promise.all([
   build({ ...common, entryPoints: { index: 'src/index.ts' }, outdir: 'dist', packages: 'external' }),
 ]);
 
+// bin/flc.js runs the CommonJS bundles through vm.Script (for V8's code cache), where a dynamic
+// import() has no loader: load optional packages with createRequire instead.
+for (const bundle of ['cli.cjs', 'hook.cjs']) {
+  if (readFileSync(new URL(`../dist/${bundle}`, import.meta.url), 'utf8').includes('import(')) {
+    throw new Error(`dist/${bundle} contains a dynamic import(); use createRequire (see src/core/glob.ts)`);
+  }
+}
+
 execFileSync(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });

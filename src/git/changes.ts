@@ -1,4 +1,5 @@
-import type { SimpleGit } from 'simple-git';
+import { createRequire } from 'node:module';
+import type { SimpleGit, simpleGit as SimpleGitFactory } from 'simple-git';
 import type { StagedChange } from '../core/guard.js';
 
 /**
@@ -31,7 +32,7 @@ const USER_ENVIRONMENT = {
 
 /** simple-git, loaded on first use: only commit-time commands need it, never the edit path. */
 export async function gitAt(root: string): Promise<SimpleGit> {
-  const { simpleGit } = await import('simple-git');
+  const { simpleGit } = createRequire(import.meta.url)('simple-git') as { simpleGit: typeof SimpleGitFactory };
   return simpleGit({ baseDir: root, trimmed: false, allowEnvironment: ambientEnvironment(), unsafe: USER_ENVIRONMENT });
 }
 

@@ -334,3 +334,29 @@ describe('worktrees and the journal', () => {
     expect((await follower.done).code).toBe(0);
   });
 });
+
+describe('the V8 code cache of bin/flc.js', () => {
+  it('is written once to a private directory and reused; a directory others can write is not used', async () => {
+    const repo = makeRepo();
+    const tmp = makeTempDir();
+    const cacheDir = path.join(tmp, `flc-code-cache-${process.getuid!()}`);
+    for (let i = 0; i < 2; i++) {
+      const r = await flc(['status', '--json'], { cwd: repo, env: { TMPDIR: tmp } });
+      expect(r.code, r.stderr).toBe(0);
+      expect(JSON.parse(r.stdout)).toMatchObject({ claims: [] });
+    }
+    const files = fs.readdirSync(cacheDir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/-cli-\d+-\d+-v\d+\.\d+\.\d+-\w+\.bin$/);
+    expect(fs.statSync(cacheDir).mode & 0o777).toBe(0o700);
+
+    fs.rmSync(path.join(cacheDir, files[0]!));
+    fs.chmodSync(cacheDir, 0o777);
+    const open = await flc(['status'], { cwd: repo, env: { TMPDIR: tmp } });
+    expect(open.code).toBe(0);
+    expect(fs.readdirSync(cacheDir)).toEqual([]);
+
+    const off = await flc(['status'], { cwd: repo, env: { TMPDIR: makeTempDir(), FLC_NO_CODE_CACHE: '1' } });
+    expect(off.code).toBe(0);
+  });
+});
