@@ -451,25 +451,17 @@ export class Coordinator {
     });
   }
 
-  /** Prunes expired claims and dead waiters now (also done by every write). */
-  async prune(): Promise<{ expired: Claim[]; waitersRemoved: number }> {
-    return this.store.transaction((db, tx) => this.housekeep(db, tx));
-  }
-
   private worktree(cwd: string = this.cwd): string {
-    return cwd === this.cwd ? this.repo.root : (findRepo(cwd).root ?? this.repo.root);
+    return cwd === this.cwd ? this.repo.root : findRepo(cwd).root;
   }
 
   /** Drops expired claims (journaled), waiters whose process is gone, and old sessions. */
-  private housekeep(db: DbData, tx: Tx): { expired: Claim[]; waitersRemoved: number } {
-    const expired = pruneExpired(db, tx.now);
-    for (const claim of expired) {
+  private housekeep(db: DbData, tx: Tx): void {
+    for (const claim of pruneExpired(db, tx.now)) {
       tx.emit({ event: 'claim:expired', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'ttl' });
     }
-    const before = db.waiters.length;
-    db.waiters = db.waiters.filter((w) => !isGhostWaiter(w, tx.now) && !(w.host === HOST && !pidAlive(w.pid)));
+    db.waiters = db.waiters.filter((w) => waiterAlive(w, tx.now));
     db.sessions = db.sessions.filter((s) => Date.parse(s.lastSeen) + SESSION_RETENTION_MS > tx.now || db.claims.some((c) => c.session === s.id));
-    return { expired, waitersRemoved: before - db.waiters.length };
   }
 
   private grant(db: DbData, tx: Tx, request: Holder & { paths: string[]; kind: ClaimKind }, options: Omit<Parameters<typeof grantClaims>[2], 'now'>): Claim[] {
@@ -570,12 +562,17 @@ function touchSession(db: DbData, session: string, now: number, worktree: string
   }
 }
 
+/** A queued request whose process still waits: not past its deadline, and (same host) its pid alive. */
+function waiterAlive(waiter: Waiter, now: number): boolean {
+  return !isGhostWaiter(waiter, now) && !(waiter.host === HOST && !pidAlive(waiter.pid));
+}
+
 /** The data as a reader should see it: expired claims and dead waiters left out. */
 function liveView(db: DbData, now: number): DbData {
   return {
     ...db,
     claims: db.claims.filter((c) => isLive(c, now)),
-    waiters: db.waiters.filter((w) => !isGhostWaiter(w, now) && !(w.host === HOST && !pidAlive(w.pid))),
+    waiters: db.waiters.filter((w) => waiterAlive(w, now)),
   };
 }
 

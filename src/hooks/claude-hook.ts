@@ -120,7 +120,8 @@ function shellQuote(text: string): string {
   return /^[\w.:@/-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-function warnAndJournal(problem: string, env: NodeJS.ProcessEnv, cwd?: string): Promise<HookOutcome> {
+/** Allows, with one warning line on stderr and a `hook:error` journal entry when a repository is at hand. */
+export function warnAndJournal(problem: string, env: NodeJS.ProcessEnv, cwd?: string): Promise<HookOutcome> {
   const outcome: HookOutcome = { exitCode: 0, stderr: [`flc hook: ${problem}`] };
   const coordinator = safe(() => coordinatorFor(cwd ?? process.cwd()));
   if (!coordinator) return Promise.resolve(outcome);

@@ -1,5 +1,5 @@
 import fs from 'node:fs';
-import { runClaudeHook } from './claude-hook.js';
+import { runClaudeHook, warnAndJournal } from './claude-hook.js';
 import { readStdin } from './stdin.js';
 
 const MAX_INPUT = 4 * 1024 * 1024;
@@ -12,9 +12,7 @@ const INPUT_TIMEOUT_MS = 2000;
  */
 export async function hookMain(): Promise<never> {
   const input = await readStdin(MAX_INPUT, INPUT_TIMEOUT_MS);
-  const outcome = input.problem
-    ? await runClaudeHook('', process.env).then((o) => ({ ...o, stderr: [`flc hook: ${input.problem}; allowed`] }))
-    : await runClaudeHook(input.text, process.env);
+  const outcome = input.problem ? await warnAndJournal(`${input.problem}; allowed`, process.env) : await runClaudeHook(input.text, process.env);
   for (const line of outcome.stderr) {
     try {
       fs.writeSync(2, `${line}\n`);

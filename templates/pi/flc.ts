@@ -48,7 +48,8 @@ interface ToolOutcome {
 /** What the extension needs from flc, in-process or through the CLI. */
 interface Backend {
 	readonly mode: "library" | "cli";
-	claim(session: string, file: string, wait: boolean, timeoutMs?: number): Promise<ClaimOutcome | null>;
+	/** With `wait`, waits up to flc's `waitTimeout` setting. */
+	claim(session: string, file: string, wait: boolean): Promise<ClaimOutcome | null>;
 	release(session: string, target: string, force: boolean): Promise<ClaimView[]>;
 	releaseAll(session: string): Promise<ClaimView[]>;
 	claims(): Promise<ClaimView[]>;
@@ -78,15 +79,18 @@ export default function flcExtension(pi: ExtensionAPI) {
 		return backend;
 	}
 
-	async function settings(cwd: string) {
-		const b = await getBackend(cwd);
-		const config = b ? await b.config() : {};
-		return {
-			blockedTools: (config["pi.blockedTools"] ?? "edit,write").split(","),
-			showDiagnostics: config["pi.showDiagnostics"] !== "false",
-			release: config.release ?? "turn",
-			waitTimeoutMs: durationMs(config.waitTimeout ?? "60s"),
-		};
+	// Read once per agent run (and after /file-claiming-config): in CLI mode each read is a process.
+	let cachedSettings: Promise<{ blockedTools: string[]; showDiagnostics: boolean; release: string }> | undefined;
+	function settings(cwd: string) {
+		cachedSettings ??= getBackend(cwd).then(async (b) => {
+			const config = b ? await b.config() : {};
+			return {
+				blockedTools: (config["pi.blockedTools"] ?? "edit,write").split(","),
+				showDiagnostics: config["pi.showDiagnostics"] !== "false",
+				release: config.release ?? "turn",
+			};
+		});
+		return cachedSettings;
 	}
 
 	function track(claims: ClaimView[] | undefined) {
@@ -147,7 +151,12 @@ export default function flcExtension(pi: ExtensionAPI) {
 		process.env.FLC_SESSION = session;
 		held.clear();
 		lastConflict = undefined;
+		cachedSettings = undefined;
 		await refreshStatus(ctx);
+	});
+
+	pi.on("agent_start", async () => {
+		cachedSettings = undefined; // settings may have changed (flc config set) since the last run
 	});
 
 	pi.on("tool_call", async (event, ctx) => {
@@ -159,7 +168,7 @@ export default function flcExtension(pi: ExtensionAPI) {
 		try {
 			const b = await getBackend(ctx.cwd);
 			if (!b) return; // not in a git repository: nothing to coordinate
-			const outcome = await b.claim(session, file, true, config.waitTimeoutMs);
+			const outcome = await b.claim(session, file, true); // waits up to flc's waitTimeout
 			if (!outcome) return; // outside the repository
 			if (outcome.granted) {
 				track(outcome.claims);
@@ -263,6 +272,7 @@ export default function flcExtension(pi: ExtensionAPI) {
 			const assignments = args.trim() ? args.trim().split(/\s+/).map(toFlcAssignment) : [];
 			try {
 				const config = assignments.length ? await b.setConfig(assignments) : await b.config();
+				cachedSettings = undefined;
 				const lines = Object.entries(config).map(([key, value]) => `${key} = ${value}`);
 				say(ctx, `${assignments.length ? "flc settings changed" : "flc settings"}:\n${lines.join("\n")}`, "info");
 			} catch (error) {
@@ -333,13 +343,6 @@ function toFlcAssignment(assignment: string): string {
 	return `${flcKey}=${value}`;
 }
 
-function durationMs(text: string): number {
-	const match = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-	if (!match) return 60_000;
-	const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[(match[2] ?? "s") as "s"];
-	return Number(match[1]) * unit;
-}
-
 /** flc in-process when the project has it, else the `flc` command; null outside a repository. */
 async function loadBackend(pi: ExtensionAPI, cwd: string): Promise<Backend | null> {
 	let lib: typeof import("file-lock-coordinator") | undefined;
@@ -369,9 +372,9 @@ function libraryBackend(lib: typeof import("file-lock-coordinator"), coordinator
 		Object.fromEntries(Object.keys(lib.CONFIG_KEYS).map((key) => [key, lib.showConfigValue(key as never, config[key] as never)]));
 	return {
 		mode: "library",
-		async claim(session, file, wait, timeoutMs) {
+		async claim(session, file, wait) {
 			try {
-				const result = await coordinator.claim({ session, paths: [file], kind: "write", wait, timeoutMs, reason: "edit (Pi)" });
+				const result = await coordinator.claim({ session, paths: [file], kind: "write", wait, reason: "edit (Pi)" });
 				if (result.granted) return { granted: true, claims: result.claims };
 				return { ...result, message: lib.describeRefusal(path.relative(coordinator.repo.root, file), result) };
 			} catch (error) {
@@ -413,10 +416,11 @@ function cliBackend(pi: ExtensionAPI, cwd: string): Backend {
 	}
 	return {
 		mode: "cli",
-		async claim(session, file, wait, timeoutMs) {
+		async claim(session, file, wait) {
 			const args = ["claim", file, "--session", session, "--reason", "edit (Pi)"];
-			if (wait) args.push("--wait", "--timeout", `${timeoutMs ?? 60_000}ms`);
-			const result = await pi.exec("flc", [...args, "--json"], { cwd, timeout: (timeoutMs ?? 60_000) + 30_000 });
+			if (wait) args.push("--wait");
+			// No exec timeout: flc bounds the wait itself, and killing it mid-wait would only lose the answer.
+			const result = await pi.exec("flc", [...args, "--json"], { cwd });
 			const data = JSON.parse(result.stdout || "{}");
 			if (data.code === "OUTSIDE_REPO") return null;
 			if (result.code !== 0 && result.code !== 1) throw new Error(data.error ?? result.stderr.trim());
