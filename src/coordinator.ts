@@ -1,17 +1,14 @@
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { findWaitCycle } from './core/deadlock.js';
 import { evaluateGuard, type GuardFinding, type GuardMode } from './core/guard.js';
 import { randomHex } from './core/random.js';
-import { FlcError, isFlcError } from './core/errors.js';
-import { isGlob, normalizeClaimPath, relativeToRoot } from './core/paths.js';
+import { FlcError } from './core/errors.js';
 import { patternsOverlap } from './core/overlap.js';
 import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneExpired, renewSession } from './core/rules.js';
 import { type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
 import { sameHolder } from './core/kinds.js';
 import { changedFiles, gitAt, stagedChanges } from './git/changes.js';
-import { realPathAllowingMissing } from './git/real-path.js';
+import { claimKeys } from './coordinator/paths.js';
 import { findRepo, type RepoInfo } from './git/repo.js';
 import { pidAlive } from './store/mutex.js';
 import { Store, type Tx } from './store/store.js';
@@ -155,30 +152,9 @@ export class Coordinator {
     return new Coordinator(findRepo(cwd), cwd);
   }
 
-  /** Turns user paths into claim keys (see core/paths), marking existing directories with `/`. */
-  normalizePaths(paths: string[], cwd: string = this.cwd, options: { external?: boolean } = {}): string[] {
-    if (!paths.length) throw new FlcError('USAGE', 'no path given', 'name at least one file, directory/ or glob');
-    const keys = paths.map((p) => {
-      const resolved = this.resolveLinks(markDirectory(p, cwd), cwd);
-      try {
-        return normalizeClaimPath(resolved, cwd, this.repo.root);
-      } catch (error) {
-        // An external name (the HTTP API's `/test.txt`) is kept as an absolute path: no
-        // repo-relative key starts with `/`, so it can only ever meet itself.
-        if (options.external && isFlcError(error) && error.code === 'OUTSIDE_REPO') return externalKey(p, cwd);
-        throw error;
-      }
-    });
-    return [...new Set(keys)];
-  }
-
-  /** An absolute path through a symlink (e.g. /tmp -> /private/tmp) is mapped onto the real root. */
-  private resolveLinks(input: string, cwd: string): string {
-    if (isGlob(input)) return input;
-    const absolute = path.resolve(cwd, input);
-    if (relativeToRoot(absolute, this.repo.root) !== null) return input;
-    const real = realPathAllowingMissing(absolute);
-    return input.endsWith('/') ? `${real}/` : real;
+  /** Turns user paths into claim keys (see coordinator/paths). */
+  normalizePaths(paths: string[], cwd: string = this.cwd, options: { external?: boolean | undefined } = {}): string[] {
+    return claimKeys(paths, cwd, this.repo.root, options);
   }
 
   async claim(input: ClaimInput): Promise<ClaimResult> {
@@ -574,20 +550,6 @@ function liveView(db: DbData, now: number): DbData {
     claims: db.claims.filter((c) => isLive(c, now)),
     waiters: db.waiters.filter((w) => waiterAlive(w, now)),
   };
-}
-
-function externalKey(input: string, cwd: string): string {
-  const key = path.posix.normalize(path.resolve(cwd, input).split(path.sep).join('/'));
-  return input.endsWith('/') && !key.endsWith('/') ? `${key}/` : key;
-}
-
-function markDirectory(input: string, cwd: string): string {
-  if (isGlob(input) || input.endsWith('/')) return input;
-  try {
-    return fs.statSync(path.resolve(cwd, input)).isDirectory() ? `${input}/` : input;
-  } catch {
-    return input;
-  }
 }
 
 const CLAIM_ID = /^c-[0-9a-f]{8}$/;
