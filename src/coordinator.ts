@@ -1,6 +1,7 @@
 import os from 'node:os';
 import { findWaitCycle } from './core/deadlock.js';
 import { evaluateGuard, type GuardFinding, type GuardMode } from './core/guard.js';
+import { checkTtl } from './core/duration.js';
 import { randomHex } from './core/random.js';
 import { FlcError } from './core/errors.js';
 import { patternsOverlap } from './core/overlap.js';
@@ -163,7 +164,7 @@ export class Coordinator {
     const paths = this.normalizePaths(input.paths, input.cwd, { external: input.external });
     const request = { session: input.session, agent: input.agent, paths, kind };
     const config = this.store.config();
-    const ttlMs = input.ttlMs === undefined ? config.ttl : input.ttlMs;
+    const ttlMs = input.ttlMs === undefined ? config.ttl : checkTtl(input.ttlMs);
     const timeoutMs = input.timeoutMs ?? config.waitTimeout;
     const deadline = started + timeoutMs;
     const grant = { ttlMs, worktree: this.worktree(input.cwd), reason: input.reason, newId: () => newId('c') };
