@@ -7,9 +7,11 @@ import { FlcError } from './core/errors.js';
 import { patternsOverlap } from './core/overlap.js';
 import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneExpired, renewSession } from './core/rules.js';
 import { type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
-import { sameHolder } from './core/kinds.js';
+import { parseKind, sameHolder } from './core/kinds.js';
 import { changedFiles, gitAt, stagedChanges } from './git/changes.js';
-import { claimKeys } from './coordinator/paths.js';
+import { type ClaimKeyOptions, claimKeys, nestedRepoOf, stagedLinkTargets } from './coordinator/paths.js';
+import { escapeLiteral } from './core/paths.js';
+import { stagedLinkChanges } from './git/links.js';
 import { findRepo, type RepoInfo } from './git/repo.js';
 import { pidAlive } from './store/mutex.js';
 import { Store, type Tx } from './store/store.js';
@@ -33,6 +35,8 @@ export interface ClaimInput extends Holder {
   onQueued?: (blockers: Blocker[]) => void;
   /** Keep paths outside the repository as absolute names instead of refusing them (HTTP API). */
   external?: boolean;
+  /** The paths are file names, never globs (an agent's file_path): see coordinator/paths. */
+  literal?: boolean;
 }
 
 export type RefusalCause = 'conflict' | 'timeout' | 'deadlock' | 'aborted';
@@ -61,6 +65,8 @@ export interface ReleaseInput extends Holder {
   cwd?: string;
   /** Paths outside the repository name external claims (see ClaimInput.external). */
   external?: boolean;
+  /** The paths are file names, never globs (see ClaimInput.literal). */
+  literal?: boolean;
 }
 
 export interface ReleaseResult {
@@ -154,14 +160,22 @@ export class Coordinator {
   }
 
   /** Turns user paths into claim keys (see coordinator/paths). */
-  normalizePaths(paths: string[], cwd: string = this.cwd, options: { external?: boolean | undefined } = {}): string[] {
+  normalizePaths(paths: string[], cwd: string = this.cwd, options: ClaimKeyOptions = {}): string[] {
     return claimKeys(paths, cwd, this.repo.root, options);
   }
 
+  /** The coordinator of the submodule (or nested worktree) whose files `paths` are, if not this repository's. */
+  private nestedFor(paths: string[] | undefined, cwd: string = this.cwd, literal?: boolean): Coordinator | null {
+    const repo = paths?.length ? nestedRepoOf(paths, cwd, this.repo.root, literal) : null;
+    return repo ? new Coordinator(repo, cwd) : null;
+  }
+
   async claim(input: ClaimInput): Promise<ClaimResult> {
+    const nested = this.nestedFor(input.paths, input.cwd, input.literal);
+    if (nested) return nested.claim(input);
     const started = Date.now();
-    const kind = input.kind ?? 'write';
-    const paths = this.normalizePaths(input.paths, input.cwd, { external: input.external });
+    const kind = input.kind === undefined ? 'write' : parseKind(input.kind);
+    const paths = this.normalizePaths(input.paths, input.cwd, { external: input.external, literal: input.literal });
     const request = { session: input.session, agent: input.agent, paths, kind };
     const config = this.store.config();
     const ttlMs = input.ttlMs === undefined ? config.ttl : checkTtl(input.ttlMs);
@@ -268,7 +282,9 @@ export class Coordinator {
     const targets = input.targets ?? [];
     if (!targets.length && !input.all) throw new FlcError('USAGE', 'nothing to release', 'name paths or claim ids, or use --all');
     const cwd = input.cwd ?? this.cwd;
-    const keys = targets.map((target) => (isClaimId(target) ? { target, id: target } : { target, path: this.normalizePaths([target], cwd, { external: input.external })[0]! }));
+    const nested = this.nestedFor(targets.filter((t) => !isClaimId(t)), cwd, input.literal);
+    if (nested) return nested.release(input);
+    const keys = targets.map((target) => (isClaimId(target) ? { target, id: target } : { target, path: this.normalizePaths([target], cwd, { external: input.external, literal: input.literal })[0]! }));
     return this.store.transaction((db, tx) => {
       this.housekeep(db, tx);
       const mine = (c: Claim) => c.session === input.session && (!input.agent || c.agent === input.agent);
@@ -313,6 +329,8 @@ export class Coordinator {
 
   /** Could `session` claim these paths now? Read-only. */
   check(input: CheckInput): CheckResult {
+    const nested = this.nestedFor(input.paths, input.cwd);
+    if (nested) return nested.check(input);
     const paths = this.normalizePaths(input.paths, input.cwd);
     const db = this.store.read();
     const conflicts = findBlockers({ session: input.session, agent: input.agent, paths, kind: input.kind ?? 'write' }, liveView(db, Date.now()), Date.now());
@@ -321,6 +339,8 @@ export class Coordinator {
 
   /** Live claims and waiters, optionally only those touching `paths` or held by `session`. Read-only. */
   status(input: StatusInput = {}): StatusResult {
+    const nested = this.nestedFor(input.paths, input.cwd);
+    if (nested) return nested.status(input);
     const now = Date.now();
     const db = liveView(this.store.read(), now);
     const patterns = input.paths?.length ? this.normalizePaths(input.paths, input.cwd) : null;
@@ -354,6 +374,7 @@ export class Coordinator {
       worktree: this.repo.root,
       otherWorktrees: config['guard.otherWorktrees'],
       now: Date.now(),
+      links: stagedLinkTargets(await stagedLinkChanges(this.repo.root), this.repo.root),
     });
     for (const finding of findings) {
       if (finding.severity === 'block' && mode === 'block') report.blocked.push(finding);
@@ -392,7 +413,7 @@ export class Coordinator {
       }
     }
     const { tracked, untracked } = await changedFiles(this.repo.root);
-    const covers = (file: string) => held.some((c) => patternsOverlap(c.path, file)) && (!wanted || wanted.some((p) => patternsOverlap(p, file)));
+    const covers = (file: string) => held.some((c) => patternsOverlap(c.path, escapeLiteral(file))) && (!wanted || wanted.some((p) => patternsOverlap(p, escapeLiteral(file))));
     const files = [...tracked, ...untracked].filter(covers);
     if (!files.length) {
       throw new FlcError('REFUSED', `none of the files ${input.session} holds has changes to commit`, 'see `git status` and `flc status`');
@@ -409,7 +430,7 @@ export class Coordinator {
     const commit = (await git.raw(['rev-parse', 'HEAD'])).trim();
     let released: Claim[] = [];
     if (input.release) {
-      const used = held.filter((c) => files.some((f) => patternsOverlap(c.path, f)));
+      const used = held.filter((c) => files.some((f) => patternsOverlap(c.path, escapeLiteral(f))));
       released = (await this.release({ targets: used.map((c) => c.id), session: input.session })).released;
     }
     return { commit, files, released };

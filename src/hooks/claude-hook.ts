@@ -42,7 +42,7 @@ async function dispatch(payload: ClaudePayload, env: NodeJS.ProcessEnv): Promise
     const file = path.resolve(payload.cwd ?? process.cwd(), payload.filePath);
     const coordinator = coordinatorForFile(file);
     if (!coordinator) return ALLOW; // not in a repository, or inside .git: not flc's business
-    const result = await coordinator.claim({ ...holder, paths: [file], kind: 'write', wait: true, reason: `${payload.toolName} (Claude Code)` });
+    const result = await coordinator.claim({ ...holder, paths: [file], literal: true, kind: 'write', wait: true, reason: `${payload.toolName} (Claude Code)` });
     return result.granted ? ALLOW : { exitCode: 2, stderr: [describeRefusal(relativeToRoot(file, coordinator.repo.root) ?? file, result)] };
   }
 
@@ -59,7 +59,7 @@ async function dispatch(payload: ClaudePayload, env: NodeJS.ProcessEnv): Promise
         const file = path.resolve(payload.cwd ?? process.cwd(), payload.filePath);
         const key = relativeToRoot(file, coordinator.repo.root);
         if (key !== null && key !== '') {
-          await coordinator.release({ ...holder, targets: [file] });
+          await coordinator.release({ ...holder, targets: [file], literal: true });
           return ALLOW;
         }
       }
