@@ -17,9 +17,15 @@ export const HAS_CLAUDE = fs.existsSync(CLAUDE_BIN);
 export const SKIP_REASON = `real Claude Code CLI not found at ${CLAUDE_BIN} (npm ci installs the pinned @anthropic-ai/claude-code); skipping the real-client tests`;
 
 const made: string[] = [];
-afterAll(() => {
+const running = new Set<ChildProcess>();
+afterAll(async () => {
+  // A failed test can leave a session waiting at a gate: end it before removing its dirs.
+  await Promise.all([...running].map((child) => new Promise((resolve) => {
+    child.once('close', resolve);
+    killGroup(child, 'SIGKILL');
+  })));
   if (process.env.FLC_KEEP_CLAUDE_DIRS) return;
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 });
 
 export function tempDir(prefix: string): string {
@@ -144,6 +150,8 @@ export function startClaude(options: ClaudeOptions): ClaudeHandle {
     ...options.env,
   });
   const child = spawn(CLAUDE_BIN, args, { cwd: options.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('close', () => running.delete(child));
   const events: any[] = [];
   const listeners = new Set<() => void>();
   let stdout = '';
