@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll } from 'vitest';
+import { afterAll, describe, it } from 'vitest';
 import { FLC, ROOT, git, makeRepo } from '../helpers.js';
 
 /**
@@ -17,9 +17,15 @@ export const HAS_CLAUDE = fs.existsSync(CLAUDE_BIN);
 export const SKIP_REASON = `real Claude Code CLI not found at ${CLAUDE_BIN} (npm ci installs the pinned @anthropic-ai/claude-code); skipping the real-client tests`;
 
 const made: string[] = [];
-afterAll(() => {
+const running = new Set<ChildProcess>();
+afterAll(async () => {
+  // A failed test can leave a session waiting at a gate: end it before removing its dirs.
+  await Promise.all([...running].map((child) => new Promise((resolve) => {
+    child.once('close', resolve);
+    killGroup(child, 'SIGKILL');
+  })));
   if (process.env.FLC_KEEP_CLAUDE_DIRS) return;
-  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true });
+  for (const dir of made) fs.rmSync(dir, { recursive: true, force: true, maxRetries: 3 });
 });
 
 export function tempDir(prefix: string): string {
@@ -144,6 +150,8 @@ export function startClaude(options: ClaudeOptions): ClaudeHandle {
     ...options.env,
   });
   const child = spawn(CLAUDE_BIN, args, { cwd: options.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
+  running.add(child);
+  child.once('close', () => running.delete(child));
   const events: any[] = [];
   const listeners = new Set<() => void>();
   let stdout = '';
@@ -269,3 +277,68 @@ export function readHookLog(logFile: string): Array<{ at: number; ppid: number; 
   if (!fs.existsSync(logFile)) return [];
   return fs.readFileSync(logFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
+
+/** `describe`, or a skip that says why when the real CLI is not installed. */
+export const describeReal: (name: string, fn: () => void) => void = HAS_CLAUDE
+  ? (name, fn) => describe.concurrent(name, fn)
+  : (name, fn) => describe.skip(`${name} — ${SKIP_REASON}`, fn);
+
+/** The session id of a running session (from its stream-json init event). */
+export async function sessionIdOf(handle: ClaudeHandle): Promise<string> {
+  const init = await handle.waitForEvent((e) => e.type === 'system' && e.subtype === 'init');
+  return init.session_id;
+}
+
+export interface ClaimRow {
+  path: string;
+  kind: string;
+  session: string;
+  agent?: string;
+  worktree?: string;
+}
+
+/** The live claims in a repository's store ([] before the store exists). */
+export function claimsIn(repo: string): ClaimRow[] {
+  const file = path.join(repo, '.git', 'flc', 'db.json');
+  if (!fs.existsSync(file)) return [];
+  return JSON.parse(fs.readFileSync(file, 'utf8')).claims;
+}
+
+export function waitersIn(repo: string): unknown[] {
+  const file = path.join(repo, '.git', 'flc', 'db.json');
+  if (!fs.existsSync(file)) return [];
+  return JSON.parse(fs.readFileSync(file, 'utf8')).waiters;
+}
+
+/** Runs this checkout's flc as a child (async) with a clean env. */
+export function flcRun(cwd: string, args: string[], env: Record<string, string | undefined> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [FLC, ...args], { cwd, env: baseEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end();
+  });
+}
+
+/** The Bash tool step that prints a command's output and its exit code. */
+export function bash(command: string): { name: string; input: Record<string, unknown> } {
+  return { name: 'Bash', input: { command: `${command}; echo "EXIT=$?"`, description: 'Run a command' } };
+}
+
+/** A Bash command that runs for `ms` (Claude Code rejects a bare long `sleep`). */
+export function busyFor(ms: number): string {
+  return `"${process.execPath}" -e "setTimeout(() => {}, ${ms})"`;
+}
+
+export const write = (file: string, content: string) => ({ name: 'Write', input: { file_path: file, content } });
+export const edit = (file: string, oldString: string, newString: string) => ({ name: 'Edit', input: { file_path: file, old_string: oldString, new_string: newString } });
+
+/**
+ * For a test of behaviour issue 9 demands that today's hooks get wrong: expected to fail until
+ * the fix lands (vitest `it.fails`). FLC_CLAUDE_STRICT=1 runs them as plain tests, to see why
+ * they fail. Temporary: each becomes a plain `it` once the fix is merged.
+ */
+export const itAfterFix: typeof it.fails = process.env.FLC_CLAUDE_STRICT ? (it as unknown as typeof it.fails) : it.fails;
