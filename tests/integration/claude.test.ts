@@ -270,7 +270,8 @@ describe('flc hook claude, as real Claude Code sessions behave', () => {
     await hook(edit(repo, 'S', 'bg.ts', { agent_id: 'agent-bg' }), { cwd: repo });
     await hook(edit(repo, 'S', 'done.ts', { agent_id: 'agent-done' }), { cwd: repo });
     await hook(event(repo, 'S', 'SubagentStop', { agent_id: 'agent-done', agent_type: 'general-purpose' }), { cwd: repo });
-    const running = [{ id: 'task-1', type: 'subagent', status: 'running', description: 'refactor', agent_type: 'general-purpose' }];
+    await hook(edit(repo, 'S', 'crashed.ts', { agent_id: 'agent-crashed' }), { cwd: repo }); // ended without SubagentStop
+    const running = [{ id: 'agent-bg', type: 'subagent', status: 'running', description: 'refactor', agent_type: 'general-purpose' }];
     await hook(event(repo, 'S', 'Stop', { stop_hook_active: false, background_tasks: running }), { cwd: repo });
     expect(claimsOf(repo)).toEqual(['bg.ts:S/agent-bg']);
     // A sibling subagent cannot take the running one's file.
@@ -281,6 +282,7 @@ describe('flc hook claude, as real Claude Code sessions behave', () => {
   });
 
   it('releases, at a Stop with no subagent in flight, the claims of subagents that ended without a SubagentStop', async () => {
+    // (Claude Code before 2.1 sends no background_tasks: its subagents have all ended by the main agent's Stop.)
     const repo = makeRepo();
     await hook(edit(repo, 'S', 'crashed.ts', { agent_id: 'agent-x' }), { cwd: repo });
     await hook(event(repo, 'S', 'Stop', { background_tasks: [{ id: 'b1', type: 'shell', status: 'running', description: 'npm run dev', command: 'npm run dev' }] }), { cwd: repo });
