@@ -286,14 +286,15 @@ export class Coordinator {
   }
 
   /**
-   * The end of an agent's turn: releases the main agent's claims (those without `agent`), and
-   * the subagents' too unless some still run in the background (they then keep theirs until
-   * their own SubagentStop, or a later turn end with none running).
+   * The end of an agent's turn: releases the main agent's claims (those without `agent`) and
+   * its subagents', except those of `keepAgents` (subagents still running in the background,
+   * or 'all' when that is not known): they keep theirs until their own SubagentStop.
    */
-  async endTurn(session: string, options: { subagentsRunning: boolean }): Promise<ReleaseResult> {
+  async endTurn(session: string, options: { keepAgents: readonly string[] | 'all' }): Promise<ReleaseResult> {
     return this.store.transaction((db, tx) => {
       this.housekeep(db, tx);
-      const done = (c: Claim) => c.session === session && (!c.agent || !options.subagentsRunning);
+      const kept = (agent: string) => options.keepAgents === 'all' || options.keepAgents.includes(agent);
+      const done = (c: Claim) => c.session === session && (!c.agent || !kept(c.agent));
       const released = db.claims.filter(done);
       db.claims = db.claims.filter((c) => !done(c));
       for (const claim of released) {
