@@ -203,8 +203,10 @@ export class Mutex {
 
   /** The stage was swept or revoked: make a new one and move the attempt there. */
   private renewStage(attempt: Attempt): void {
-    if (this.stageDir) stagesToRemove.delete(this.stageDir);
-    this.stageDir = null;
+    if (this.stageDir === attempt.dir) {
+      stagesToRemove.delete(attempt.dir);
+      this.stageDir = null; // else a concurrent attempt of this process made the new one already
+    }
     attempt.dir = this.stage();
     attempt.file = path.join(attempt.dir, `owner-${attempt.owner.nonce}`);
     attempt.owner.stage = path.basename(attempt.dir);
