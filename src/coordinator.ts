@@ -13,7 +13,7 @@ import { type ClaimKeyOptions, claimKeys, nestedRepoOf, stagedLinkTargets } from
 import { escapeLiteral } from './core/paths.js';
 import { stagedLinkChanges } from './git/links.js';
 import { findRepo, type RepoInfo } from './git/repo.js';
-import { pidAlive } from './store/mutex.js';
+import { pidAlive, pidVisible, processScope } from './store/mutex.js';
 import { Store, type Tx } from './store/store.js';
 import { StoreWatcher } from './store/watch.js';
 import { claimsWithLiveSessionsRenewed, renewClaimsOfLiveSessions } from './coordinator/sessions.js';
@@ -585,6 +585,7 @@ function enqueue(
     deadline: new Date(options.deadline).toISOString(),
     pid: process.pid,
     host: HOST,
+    scope: processScope(),
   };
   db.waiters.push(waiter);
   db.waiters.sort((a, b) => a.seq - b.seq);
@@ -609,9 +610,9 @@ function touchSession(db: DbData, session: string, now: number, worktree: string
   }
 }
 
-/** A queued request whose process still waits: not past its deadline, and (same host) its pid alive. */
+/** A queued request whose process still waits: not past its deadline, and its pid alive where we can see it. */
 function waiterAlive(waiter: Waiter, now: number): boolean {
-  return !isGhostWaiter(waiter, now) && !(waiter.host === HOST && !pidAlive(waiter.pid));
+  return !isGhostWaiter(waiter, now) && !(pidVisible(waiter) && !pidAlive(waiter.pid));
 }
 
 /** The data as a reader should see it: expired claims and dead waiters left out. */
