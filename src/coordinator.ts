@@ -1,11 +1,12 @@
 import os from 'node:os';
 import { findWaitCycle } from './core/deadlock.js';
 import { evaluateGuard, type GuardFinding, type GuardMode } from './core/guard.js';
+import { checkTtl } from './core/duration.js';
 import { randomHex } from './core/random.js';
 import { FlcError } from './core/errors.js';
 import { patternsOverlap } from './core/overlap.js';
 import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneExpired, renewSession } from './core/rules.js';
-import { type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
+import { type AgentProcess, type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
 import { parseKind, sameHolder } from './core/kinds.js';
 import { changedFiles, gitAt, stagedChanges } from './git/changes.js';
 import { type ClaimKeyOptions, claimKeys, nestedRepoOf, stagedLinkTargets } from './coordinator/paths.js';
@@ -15,6 +16,8 @@ import { findRepo, type RepoInfo } from './git/repo.js';
 import { pidAlive } from './store/mutex.js';
 import { Store, type Tx } from './store/store.js';
 import { StoreWatcher } from './store/watch.js';
+import { claimsWithLiveSessionsRenewed, renewClaimsOfLiveSessions } from './coordinator/sessions.js';
+import { earlierSessionsOfProcess, transferSession } from './core/liveness.js';
 
 export interface ClaimInput extends Holder {
   paths: string[];
@@ -150,6 +153,11 @@ const SESSION_RETENTION_MS = 7 * 86_400_000;
  */
 export class Coordinator {
   readonly store: Store;
+  /**
+   * The agent process this coordinator acts for (an agent hook sets it from CLAUDE_PID). It is
+   * recorded on the session at each write, and keeps the session's claims alive while it runs.
+   */
+  agentProcess: AgentProcess | undefined;
 
   constructor(readonly repo: RepoInfo, readonly cwd: string = repo.root) {
     this.store = new Store(repo.commonDir);
@@ -179,7 +187,7 @@ export class Coordinator {
     const paths = this.normalizePaths(input.paths, input.cwd, { external: input.external, literal: input.literal });
     const request = { session: input.session, agent: input.agent, paths, kind };
     const config = this.store.config();
-    const ttlMs = input.ttlMs === undefined ? config.ttl : input.ttlMs;
+    const ttlMs = input.ttlMs === undefined ? config.ttl : checkTtl(input.ttlMs);
     const timeoutMs = input.timeoutMs ?? config.waitTimeout;
     const deadline = started + timeoutMs;
     const grant = { ttlMs, worktree: this.worktree(input.cwd), reason: input.reason, newId: () => newId('c') };
@@ -279,6 +287,45 @@ export class Coordinator {
     });
   }
 
+  /**
+   * The end of an agent's turn: releases the main agent's claims (those without `agent`), and
+   * the subagents' too unless some still run in the background (they then keep theirs until
+   * their own SubagentStop, or a later turn end with none running).
+   */
+  async endTurn(session: string, options: { subagentsRunning: boolean }): Promise<ReleaseResult> {
+    return this.store.transaction((db, tx) => {
+      this.housekeep(db, tx);
+      const done = (c: Claim) => c.session === session && (!c.agent || !options.subagentsRunning);
+      const released = db.claims.filter(done);
+      db.claims = db.claims.filter((c) => !done(c));
+      for (const claim of released) {
+        tx.emit({ event: 'claim:released', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'turn' });
+      }
+      touchSession(db, session, tx.now, this.worktree(), this.agentProcess);
+      renewSession(db, session, tx.now);
+      return { released, notFound: [] };
+    });
+  }
+
+  /**
+   * `/clear` and `/resume` go on in the same agent process under a new session id: the new id
+   * takes over what earlier ids of this process (`agentProcess`) held. Returns the ids taken over.
+   */
+  async takeOverEarlierSessions(session: string): Promise<string[]> {
+    const process = this.agentProcess;
+    if (!process) return [];
+    return this.store.transaction((db, tx) => {
+      this.housekeep(db, tx);
+      const earlier = earlierSessionsOfProcess(db.sessions, process, session);
+      for (const from of earlier) {
+        const moved = transferSession(db, from, session, tx.now);
+        tx.emit({ event: 'session:ended', session: from, detail: `continued as ${session} in the same process; ${moved.length} claim(s) handed over` });
+      }
+      touchSession(db, session, tx.now, this.worktree(), process);
+      return earlier;
+    });
+  }
+
   async release(input: ReleaseInput): Promise<ReleaseResult> {
     const targets = input.targets ?? [];
     if (!targets.length && !input.all) throw new FlcError('USAGE', 'nothing to release', 'name paths or claim ids, or use --all');
@@ -323,7 +370,7 @@ export class Coordinator {
         });
       }
       renewSession(db, input.session, tx.now);
-      touchSession(db, input.session, tx.now, this.worktree(cwd));
+      touchSession(db, input.session, tx.now, this.worktree(cwd), this.agentProcess);
       return { released: [...chosen], notFound };
     });
   }
@@ -370,7 +417,7 @@ export class Coordinator {
     if (!changes.length || !this.store.exists()) return report;
     const findings = evaluateGuard({
       changes,
-      claims: this.store.read().claims,
+      claims: liveView(this.store.read(), Date.now()).claims,
       session: input.session,
       worktree: this.repo.root,
       otherWorktrees: config['guard.otherWorktrees'],
@@ -403,7 +450,7 @@ export class Coordinator {
    */
   async commitOwn(input: CommitInput): Promise<CommitResult> {
     const now = Date.now();
-    const held = this.store.read().claims.filter((c) => c.session === input.session && c.kind !== 'read' && isLive(c, now));
+    const held = liveView(this.store.read(), now).claims.filter((c) => c.session === input.session && c.kind !== 'read');
     if (!held.length) {
       throw new FlcError('REFUSED', `${input.session} holds no write or exclusive claims, so there is nothing of its own to commit`, 'claim the files you changed first (flc claim <path>), or commit with git');
     }
@@ -444,7 +491,7 @@ export class Coordinator {
   async renew(session: string, event?: { started: true; detail?: string }): Promise<number> {
     return this.store.transaction((db, tx) => {
       this.housekeep(db, tx);
-      touchSession(db, session, tx.now, this.worktree());
+      touchSession(db, session, tx.now, this.worktree(), this.agentProcess);
       if (event) tx.emit({ event: 'session:started', session, detail: event.detail });
       return renewSession(db, session, tx.now);
     });
@@ -456,6 +503,7 @@ export class Coordinator {
 
   /** Drops expired claims (journaled), waiters whose process is gone, and old sessions. */
   private housekeep(db: DbData, tx: Tx): void {
+    renewClaimsOfLiveSessions(db, tx.now);
     for (const claim of pruneExpired(db, tx.now)) {
       tx.emit({ event: 'claim:expired', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'ttl' });
     }
@@ -466,7 +514,7 @@ export class Coordinator {
   private grant(db: DbData, tx: Tx, request: Holder & { paths: string[]; kind: ClaimKind }, options: Omit<Parameters<typeof grantClaims>[2], 'now'>): Claim[] {
     const claims = grantClaims(db, request, { ...options, now: tx.now });
     renewSession(db, request.session, tx.now);
-    touchSession(db, request.session, tx.now, options.worktree);
+    touchSession(db, request.session, tx.now, options.worktree, this.agentProcess);
     for (const claim of claims) {
       tx.emit({ event: 'claim:acquired', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id });
     }
@@ -550,14 +598,15 @@ function isYoungestInCycle(self: Waiter, cycle: Holder[], waiters: Waiter[]): bo
   return inCycle.every((w) => w.seq <= self.seq);
 }
 
-function touchSession(db: DbData, session: string, now: number, worktree: string): void {
+function touchSession(db: DbData, session: string, now: number, worktree: string, process?: AgentProcess): void {
   const nowIso = new Date(now).toISOString();
   const record = db.sessions.find((s) => s.id === session);
   if (record) {
     record.lastSeen = nowIso;
     record.worktree = worktree;
+    if (process) record.process = process;
   } else {
-    db.sessions.push({ id: session, firstSeen: nowIso, lastSeen: nowIso, worktree });
+    db.sessions.push({ id: session, firstSeen: nowIso, lastSeen: nowIso, worktree, ...(process ? { process } : {}) });
   }
 }
 
@@ -570,7 +619,7 @@ function waiterAlive(waiter: Waiter, now: number): boolean {
 function liveView(db: DbData, now: number): DbData {
   return {
     ...db,
-    claims: db.claims.filter((c) => isLive(c, now)),
+    claims: claimsWithLiveSessionsRenewed(db, now).filter((c) => isLive(c, now)),
     waiters: db.waiters.filter((w) => waiterAlive(w, now)),
   };
 }
