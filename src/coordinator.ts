@@ -81,6 +81,8 @@ export interface CheckInput extends Holder {
   paths: string[];
   kind?: ClaimKind;
   cwd?: string;
+  /** The paths are file names, never globs (see ClaimInput.literal). */
+  literal?: boolean;
 }
 
 export interface CheckResult {
@@ -376,9 +378,9 @@ export class Coordinator {
 
   /** Could `session` claim these paths now? Read-only. */
   check(input: CheckInput): CheckResult {
-    const nested = this.nestedFor(input.paths, input.cwd);
+    const nested = this.nestedFor(input.paths, input.cwd, input.literal);
     if (nested) return nested.check(input);
-    const paths = this.normalizePaths(input.paths, input.cwd);
+    const paths = this.normalizePaths(input.paths, input.cwd, { literal: input.literal });
     const db = this.store.read();
     const conflicts = findBlockers({ session: input.session, agent: input.agent, paths, kind: input.kind ?? 'write' }, liveView(db, Date.now()), Date.now());
     return { ok: conflicts.length === 0, paths, conflicts };

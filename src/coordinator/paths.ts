@@ -124,8 +124,13 @@ function nestedRepoOfPath(input: string, cwd: string, root: string, literal: boo
   while (!isDirectory(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
   const rel = relativeToRoot(dir, root);
   if (rel === null || rel === '' || rel === '.git' || rel.startsWith('.git/')) return null;
-  const repo = findRepoFast(dir);
-  return repo && repo.root !== root && relativeToRoot(repo.root, root) ? repo : null;
+  // Only the directories between the file and the root can hold a nested repository's `.git`.
+  for (let d = dir; d !== root && d !== path.dirname(d); d = path.dirname(d)) {
+    if (!lexists(path.join(d, '.git'))) continue;
+    const repo = findRepoFast(d);
+    return repo && repo.root !== root && relativeToRoot(repo.root, root) ? repo : null;
+  }
+  return null;
 }
 
 /** The claim keys of what staged symbolic links pointed to and point to, inside the repository. */

@@ -18,7 +18,7 @@ export function realPathAllowingMissing(absolute: string, depth = 0): string {
     existing = path.dirname(existing);
   }
   try {
-    return path.join(fs.realpathSync(existing), ...rest);
+    return path.join(fs.realpathSync.native(existing), ...rest);
   } catch {
     // `existing` is a dangling link (or runs through one): follow it by hand.
     if (depth >= MAX_LINKS) return absolute;

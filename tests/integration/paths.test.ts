@@ -2,7 +2,10 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Coordinator } from '../../src/coordinator.js';
+import { createLockServer } from '../../src/server/http.js';
 import { cleanEnv, flc, git, makeRepo, makeTempDir, readDb } from '../helpers.js';
 
 /**
@@ -155,6 +158,43 @@ describe('names with glob characters: app/[slug]/page.tsx', () => {
     write(repo, 'app/[id]/page.tsx'); // now it exists: typed plainly, it is the same file
     expect((await claim(repo, 'alice', 'app/[id]/page.tsx')).code).toBe(1);
     expect((await claudeEdit(repo, 'alice', path.join(repo, 'app/[id]/page.tsx'))).code).toBe(2);
+  });
+});
+
+describe('file names from agents and --literal are never globs', () => {
+  it('claims a new app/[id]/page.tsx literally with --literal, and as a glob without', async () => {
+    const repo = makeRepo();
+    expect((await claim(repo, 'bob', '--literal', 'app/[id]/page.tsx')).code).toBe(0);
+    expect((await claim(repo, 'carol', 'app/[id]/x.tsx')).code).toBe(0); // typed plainly: a glob (app/i/x.tsx, ...)
+    expect(keys(repo)).toEqual(['app/\\[id\\]/page.tsx', 'app/[id]/x.tsx']);
+    expect((await claim(repo, 'alice', 'app/i/page.tsx')).code).toBe(0); // not covered by bob's literal name
+    expect((await claim(repo, 'alice', 'app/i/x.tsx')).code).toBe(1); // covered by carol's glob
+    expect((await flc(['release', '--literal', 'app/[id]/page.tsx'], { cwd: repo, env: { FLC_SESSION: 'bob' } })).stdout).toMatch(/released write app\/\\\[id\\\]\/page\.tsx/);
+    expect((await flc(['check', '--literal', 'app/[id]/page.tsx'], { cwd: repo, env: { FLC_SESSION: 'alice' } })).code).toBe(0);
+  });
+
+  it('takes the HTTP API\'s file as a file name', async () => {
+    const repo = makeRepo();
+    const server = createLockServer(Coordinator.open(repo));
+    await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (server.server.address() as AddressInfo).port;
+      const reply = await new Promise<string>((resolve, reject) => {
+        const req = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/lock?wait=false', headers: { 'Content-Type': 'application/json' } }, (res) => {
+          let data = '';
+          res.on('data', (d) => (data += d));
+          res.on('end', () => resolve(data));
+        });
+        req.on('error', reject);
+        req.end(JSON.stringify({ session: 'bob', file: 'app/[new]/page.tsx' }));
+      });
+      expect(JSON.parse(reply)).toMatchObject({ granted: true });
+      expect(keys(repo)).toEqual(['app/\\[new\\]/page.tsx']);
+      expect((await claim(repo, 'alice', 'app/n/page.tsx')).code).toBe(0);
+      expect((await claim(repo, 'alice', '--literal', 'app/[new]/page.tsx')).code).toBe(1);
+    } finally {
+      await server.close();
+    }
   });
 });
 
