@@ -11,12 +11,14 @@ export interface IdentitySources {
 
 /**
  * The session a request acts for, in order: `--session`, `FLC_SESSION`,
- * `CLAUDE_CODE_SESSION_ID`, a hook payload's `session_id`, else `cli:<user>@<host>`
- * for a person at a terminal.
+ * `CLAUDE_CODE_SESSION_ID`, `PI_SESSION_ID` (as `pi:<id>`, what Pi >= 0.82 gives its bash
+ * tool; the same id flc's Pi extension uses), a hook payload's `session_id`, else
+ * `cli:<user>@<host>` for a person at a terminal.
  */
 export function resolveSession(sources: IdentitySources = {}): string {
   const env = sources.env ?? process.env;
-  const candidates = [sources.flag, env.FLC_SESSION, env.CLAUDE_CODE_SESSION_ID, sources.payloadSession];
+  const piSession = env.PI_SESSION_ID?.trim() ? `pi:${env.PI_SESSION_ID.trim()}` : undefined;
+  const candidates = [sources.flag, env.FLC_SESSION, env.CLAUDE_CODE_SESSION_ID, piSession, sources.payloadSession];
   for (const candidate of candidates) {
     if (candidate !== undefined && candidate.trim() !== '') return validateSession(candidate.trim());
   }

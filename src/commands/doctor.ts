@@ -5,6 +5,7 @@ import { isFlcError, EXIT } from '../core/errors.js';
 import { isLive } from '../core/rules.js';
 import { readOwner } from '../store/mutex.js';
 import { guardHookStatus } from '../git/hooks.js';
+import { piLoadReport } from '../install/pi.js';
 
 interface Check {
   name: string;
@@ -18,7 +19,7 @@ export class DoctorCommand extends FlcCommand {
   static usage = Command.Usage({
     description: "check the store's health, and repair it",
     details: `
-      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal, the store lock, and whether the pre-commit guard is installed where git will run it.
+      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal, the store lock, whether the pre-commit guard is installed where git will run it, and whether Pi will load flc here (the personal extension, or the project's with the project trusted).
 
       \`--repair\` moves a corrupt \`db.json\` aside (it is kept, as \`db.json.corrupt-<time>\`) and starts an empty store, and removes a lock left by a dead process. It says what it did.
 
@@ -94,6 +95,8 @@ export class DoctorCommand extends FlcCommand {
       ok: true, // a missing guard is a choice (flc init --no-guard), not a fault
       detail: guard.wouldRun ? `installed and runs on commit ${guard.detail}; guard.mode = ${mode}` : `not active: ${guard.detail}`,
     });
+
+    checks.push({ name: 'pi', ...piLoadReport(coordinator.repo) });
 
     const healthy = checks.every((c) => c.ok);
     if (this.json) {
