@@ -8,11 +8,12 @@ import { flc, git, makeRepo, makeTempDir, readDb } from '../helpers.js';
 import { definePiSuite, piProject, recordedEvents, runPi } from '../pi-suite.js';
 import { PI_LINES } from '../runtimes.js';
 
-const line = PI_LINES.find((l) => l.trust)!;
+const found = PI_LINES.find((l) => l.trust);
+const line = found ?? PI_LINES[0]!; // placeholder when the current Pi (or Node 24) is not installed
 
-definePiSuite(line);
+if (found) definePiSuite(found);
 
-describe(`Pi ${line.version} project trust`, () => {
+describe.skipIf(!found)(`Pi ${line.version} project trust`, () => {
   const heldWrite = [{ tool: 'write', args: { path: 'notes.txt', content: 'from pi\n' } }, { text: 'done' }];
 
   it('with the project trusted (--approve) both copies load and exactly one acts: one claim attempt, no duplicate tools', async () => {
