@@ -1,21 +1,41 @@
 import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { randomHex } from '../core/random.js';
+import { pauseBeforeWrite } from './test-pause.js';
 
 /**
- * A cross-process mutex: a lock file created atomically (hard link of a fully written temp
- * file, so the lock never exists half-written). It records its owner's pid, host and a nonce.
+ * A cross-process mutex with fenced writes.
+ *
+ * Acquiring: a process makes a private *stage* directory `<lock>.<nonce>/` holding its owner
+ * record, and hard-links that record to `<lock>` (link fails if the lock exists, so the lock
+ * never exists half-written). The owner record names pid, host, process scope (below), nonce
+ * and time.
+ *
+ * Fenced writes: a holder writes through `Held.writeFenced`: the new content goes into its stage
+ * directory and is renamed from there onto the target. Breaking a lock first renames the
+ * holder's stage directory away, so from that instant the holder's rename (one system call,
+ * which a freeze cannot split) fails: a holder frozen across a break can never overwrite the
+ * newer state, whatever its checks saw before it froze. Every temp file is unique to its
+ * holder, so even two holders could never tear the file.
  *
  * Failure modes, as API:
- * - Stale lock: the owner died (same host, pid gone) or held it longer than `staleMs`.
- *   It is broken under a second "breaker" lock and only after re-reading that it is still the
- *   very lock (same nonce) judged stale, so recovery can never remove a newer owner's lock.
- * - Unreadable lock: a lock file that is not flc's (no owner to ask) is broken once older than
- *   `staleMs`, again only if it is still the same file.
+ * - Dead owner: judged by pid only when the owner ran in this very process scope (same host,
+ *   boot and PID namespace); a pid from another container of the same host, or from an owner
+ *   record without a scope, says nothing, and the lock is judged by age instead.
+ * - Stale lock: held longer than `staleMs` by its own clock, or seen unchanged by this process
+ *   for `staleMs` (so a lock dated in the future by a skewed clock still goes stale). It is
+ *   broken under a second "breaker" lock, and only after re-reading that it is still the very
+ *   lock judged stale, so recovery never removes a newer owner's lock.
+ * - Unreadable lock: a lock file that is not flc's is broken once older than `staleMs`, again
+ *   only if it is still the same file.
  * - Stale breaker: a breaker killed within its few-microsecond critical section leaves
- *   `<lock>.break`; it is cleared once older than `staleMs`.
- * - Compromised: a holder that was frozen past `staleMs` may find its lock broken. `assertHeld`
- *   lets it check before it commits a write, and it then fails with LOCK_COMPROMISED.
+ *   `<lock>.break`; it is cleared at once when its process is visibly dead, else once stale.
+ *   While another breaker works, an acquirer backs off and keeps to its timeout.
+ * - Compromised: a holder whose lock was broken gets MutexCompromisedError from `writeFenced`
+ *   (and from `assertHeld`), and nothing it wrote reaches the target.
+ * - Leftovers: stage directories and temp files of killed processes are removed by
+ *   `sweepLeftovers` (the store calls it under the lock) once older than `staleMs`.
  */
 export interface MutexOptions {
   /** Age after which a lock held by a live process counts as stale (ms). */
@@ -27,6 +47,8 @@ export interface MutexOptions {
 export interface Owner {
   pid: number;
   host: string;
+  /** Boot and PID namespace of the owner (Linux); a pid is only meaningful within one scope. */
+  scope?: string;
   nonce: string;
   at: number;
 }
@@ -44,10 +66,40 @@ export class MutexCompromisedError extends Error {
 }
 
 const HOST = os.hostname();
+const OWNER_FILE = 'owner.json';
+const NONCE = /^[0-9a-f]+-[0-9a-f]{16}$/;
+
+interface Stage {
+  dir: string;
+  owner: Owner;
+}
+
+let scopeCache: string | undefined;
+
+/**
+ * Where this process's pid means something: host boot id and PID namespace on Linux
+ * (containers of one pod share a hostname, not a PID namespace), "os" elsewhere.
+ */
+export function processScope(): string {
+  if (scopeCache !== undefined) return scopeCache;
+  try {
+    const ns = fs.readlinkSync('/proc/self/ns/pid');
+    const boot = fs.readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim();
+    scopeCache = `${boot}/${ns}`;
+  } catch {
+    scopeCache = process.platform === 'linux' ? 'linux-unknown' : 'os';
+  }
+  return scopeCache;
+}
+
+/** True when `owner`'s pid can be checked from here: same host and same process scope. */
+export function pidVisible(owner: { host?: unknown; scope?: unknown }): boolean {
+  return owner.host === HOST && owner.scope === processScope() && processScope() !== 'linux-unknown';
+}
 
 export class Mutex {
-  private readonly breakPath: string;
-  private readonly staleMs: number;
+  readonly breakPath: string;
+  readonly staleMs: number;
   private readonly timeoutMs: number;
 
   constructor(readonly lockPath: string, options: MutexOptions = {}) {
@@ -58,49 +110,111 @@ export class Mutex {
 
   async acquire(): Promise<Held> {
     const start = Date.now();
+    const firstSeen = new Map<string, number>();
     let delay = 1;
-    for (;;) {
-      const held = this.tryAcquire();
-      if (held) return held;
-      const owner = readOwner(this.lockPath);
-      if (owner && this.isStale(owner)) {
-        this.breakStale(owner);
-        continue;
-      }
-      if (!owner && this.breakUnreadable()) continue;
-      if (Date.now() - start > this.timeoutMs) throw new MutexTimeoutError(this.lockPath, owner);
-      await sleep(delay + Math.random() * delay);
-      delay = Math.min(delay * 2, 16);
-    }
-  }
-
-  tryAcquire(): Held | null {
-    const owner: Owner = { pid: process.pid, host: HOST, nonce: `${process.pid.toString(16)}-${randomHex(16)}`, at: Date.now() };
-    const temp = `${this.lockPath}.${owner.nonce}`;
-    fs.writeFileSync(temp, JSON.stringify(owner));
+    let stage: Stage | null = this.makeStage();
     try {
-      fs.linkSync(temp, this.lockPath);
-      return new Held(this.lockPath, owner);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'EEXIST') return null;
-      throw error;
+      for (;;) {
+        const result = this.link(stage);
+        if (result === 'held') {
+          const held = new Held(this.lockPath, stage.owner, stage.dir);
+          stage = null;
+          return held;
+        }
+        if (result === 'stage-gone') {
+          stage = this.makeStage(); // swept while we waited that long: start afresh
+          continue;
+        }
+        const owner = readOwner(this.lockPath);
+        if (owner) {
+          if (!firstSeen.has(owner.nonce)) firstSeen.set(owner.nonce, Date.now());
+          if (this.isStale(owner, Date.now() - firstSeen.get(owner.nonce)!) && this.breakStale(owner)) continue;
+        } else if (this.breakUnreadable()) {
+          continue;
+        }
+        if (Date.now() - start > this.timeoutMs) throw new MutexTimeoutError(this.lockPath, owner);
+        await sleep(delay + Math.random() * delay);
+        delay = Math.min(delay * 2, 16);
+      }
     } finally {
-      fs.rmSync(temp, { force: true });
+      if (stage) removeTree(stage.dir);
     }
   }
 
-  isStale(owner: Owner): boolean {
-    if (owner.host === HOST && !pidAlive(owner.pid)) return true;
-    return Date.now() - owner.at > this.staleMs;
+  /** One attempt, without waiting. */
+  tryAcquire(): Held | null {
+    const stage = this.makeStage();
+    if (this.link(stage) === 'held') return new Held(this.lockPath, stage.owner, stage.dir);
+    removeTree(stage.dir);
+    return null;
   }
 
-  private breakStale(seen: Owner): void {
-    if (!this.takeBreaker()) return;
+  /**
+   * Whether `owner`'s lock may be broken: its process is visibly dead, or it is older than
+   * `staleMs`, or this process has seen it unchanged for `staleMs` (`observedMs`).
+   */
+  isStale(owner: Owner, observedMs = 0): boolean {
+    if (pidVisible(owner) && !pidAlive(owner.pid)) return true;
+    if (observedMs > this.staleMs) return true;
+    const age = Date.now() - owner.at;
+    return age > this.staleMs || age < -this.staleMs; // a time in the future is a skewed clock
+  }
+
+  private makeStage(): Stage {
+    const owner: Owner = { pid: process.pid, host: HOST, scope: processScope(), nonce: `${process.pid.toString(16)}-${randomHex(16)}`, at: 0 };
+    const dir = `${this.lockPath}.${owner.nonce}`;
+    fs.mkdirSync(dir);
+    return { dir, owner };
+  }
+
+  /** Writes the owner record (dated now) into the stage and links it to the lock. */
+  private link(stage: Stage): 'held' | 'busy' | 'stage-gone' {
+    const ownerFile = path.join(stage.dir, OWNER_FILE);
+    stage.owner.at = Date.now();
+    try {
+      fs.writeFileSync(ownerFile, JSON.stringify(stage.owner));
+      fs.linkSync(ownerFile, this.lockPath);
+      return 'held';
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST') return 'busy';
+      if (code === 'ENOENT' && !fs.existsSync(stage.dir)) return 'stage-gone';
+      throw error;
+    }
+  }
+
+  /**
+   * Breaks `seen` if it is still the lock; true when the lock is gone (retry at once). The
+   * holder's stage is revoked before its lock goes, so it cannot write once anyone else can
+   * hold the lock. The lock is moved aside, not deleted, and put back if it turns out to be a
+   * newer owner's (its holder released and another acquired in between); if even that lost a
+   * race, that newer owner's stage is revoked too, so it fails instead of writing unprotected.
+   */
+  private breakStale(seen: Owner): boolean {
+    if (!this.takeBreaker()) return false;
     try {
       const current = readOwner(this.lockPath);
-      if (current && current.nonce === seen.nonce) fs.rmSync(this.lockPath, { force: true });
+      if (!current) return !fs.existsSync(this.lockPath);
+      if (current.nonce !== seen.nonce) return false;
+      revokeStage(this.lockPath, seen.nonce);
+      const aside = `${this.lockPath}.${seen.nonce}.broken-${randomHex(4)}`;
+      try {
+        fs.renameSync(this.lockPath, aside);
+      } catch {
+        return true; // released meanwhile
+      }
+      const moved = readOwner(aside);
+      if (moved && moved.nonce !== seen.nonce) {
+        try {
+          fs.linkSync(aside, this.lockPath);
+        } catch {
+          revokeStage(this.lockPath, moved.nonce);
+        }
+      }
+      fs.rmSync(aside, { force: true });
+      return true;
     } finally {
-      fs.rmSync(this.breakPath, { force: true });
+      this.releaseBreaker();
     }
   }
 
@@ -110,7 +224,8 @@ export class Mutex {
    */
   private breakUnreadable(): boolean {
     const seen = fileIdentity(this.lockPath);
-    if (!seen || Date.now() - seen.mtimeMs <= this.staleMs) return false;
+    if (!seen) return true; // gone meanwhile
+    if (Math.abs(Date.now() - seen.mtimeMs) <= this.staleMs) return false;
     if (!this.takeBreaker()) return false;
     try {
       const current = fileIdentity(this.lockPath);
@@ -120,35 +235,121 @@ export class Mutex {
       }
       return false;
     } finally {
-      fs.rmSync(this.breakPath, { force: true });
+      this.releaseBreaker();
     }
   }
 
+  private breakerNonce: string | null = null;
+
   private takeBreaker(): boolean {
+    const me: Owner = { pid: process.pid, host: HOST, scope: processScope(), nonce: `${process.pid.toString(16)}-${randomHex(16)}`, at: Date.now() };
     try {
-      fs.writeFileSync(this.breakPath, String(process.pid), { flag: 'wx' });
+      fs.writeFileSync(this.breakPath, JSON.stringify(me), { flag: 'wx' });
+      this.breakerNonce = me.nonce;
       return true;
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      try {
-        if (Date.now() - fs.statSync(this.breakPath).mtimeMs > this.staleMs) fs.rmSync(this.breakPath, { force: true });
-      } catch {
-        // gone meanwhile: the next round tries again
-      }
+      this.clearStaleBreaker();
       return false;
     }
+  }
+
+  private releaseBreaker(): void {
+    const current = readOwner(this.breakPath);
+    if (!current || current.nonce === this.breakerNonce) fs.rmSync(this.breakPath, { force: true });
+    this.breakerNonce = null;
+  }
+
+  /**
+   * A breaker whose process is visibly dead is cleared at once; any other once older than
+   * `staleMs`. It is moved aside first and put back if it turns out not to be the one judged.
+   */
+  private clearStaleBreaker(): void {
+    const seen = fileIdentity(this.breakPath);
+    if (!seen) return;
+    const owner = readOwner(this.breakPath);
+    const dead = owner !== null && pidVisible(owner) && !pidAlive(owner.pid);
+    if (!dead && Math.abs(Date.now() - seen.mtimeMs) <= this.staleMs) return;
+    const aside = `${this.breakPath}.${randomHex(8)}`;
+    try {
+      fs.renameSync(this.breakPath, aside);
+    } catch {
+      return; // cleared by someone else
+    }
+    const moved = fileIdentity(aside);
+    if (moved && moved.ino !== seen.ino) {
+      try {
+        fs.linkSync(aside, this.breakPath); // not the one judged: put it back
+      } catch {
+        // a newer breaker exists meanwhile; it works as before
+      }
+    }
+    fs.rmSync(aside, { force: true });
+  }
+
+  /**
+   * Removes what killed processes left next to the lock: stage directories, old-style lock
+   * temp files, moved-aside breakers. Only entries older than `staleMs` (or of a visibly dead
+   * process) and never the current owner's. Call it while holding the lock. Returns the names.
+   */
+  sweepLeftovers(names: string[] = safeReaddir(path.dirname(this.lockPath))): string[] {
+    const removed: string[] = [];
+    for (const entry of this.leftovers(names)) {
+      if (!entry.removable) continue;
+      removeTree(path.join(path.dirname(this.lockPath), entry.name));
+      removed.push(entry.name);
+    }
+    return removed;
+  }
+
+  /** The lock's leftovers in `names` (a directory listing), and whether each may go now. */
+  leftovers(names: string[] = safeReaddir(path.dirname(this.lockPath))): Array<{ name: string; ageMs: number; removable: boolean }> {
+    const base = path.basename(this.lockPath);
+    const current = readOwner(this.lockPath)?.nonce;
+    const found: Array<{ name: string; ageMs: number; removable: boolean }> = [];
+    for (const name of names) {
+      if (!name.startsWith(`${base}.`) || name === path.basename(this.breakPath)) continue;
+      const suffix = name.slice(base.length + 1);
+      if (suffix === current) continue;
+      const full = path.join(path.dirname(this.lockPath), name);
+      const identity = fileIdentity(full);
+      if (!identity) continue;
+      const ageMs = Date.now() - identity.mtimeMs;
+      const owner = NONCE.test(suffix) ? readOwner(path.join(full, OWNER_FILE)) : null;
+      const dead = owner !== null && pidVisible(owner) && !pidAlive(owner.pid);
+      found.push({ name, ageMs, removable: dead || Math.abs(ageMs) > this.staleMs });
+    }
+    return found;
   }
 }
 
 export class Held {
   private released = false;
 
-  constructor(readonly lockPath: string, readonly owner: Owner) {}
+  constructor(readonly lockPath: string, readonly owner: Owner, readonly stageDir: string) {}
 
   /** Throws MutexCompromisedError when the lock on disk is no longer ours. */
   assertHeld(): void {
     const current = readOwner(this.lockPath);
-    if (!current || current.nonce !== this.owner.nonce) throw new MutexCompromisedError(this.lockPath);
+    if (!current || current.nonce !== this.owner.nonce || !fs.existsSync(this.stageDir)) throw new MutexCompromisedError(this.lockPath);
+  }
+
+  /**
+   * Replaces `target` with `text` only while this lock is still ours: the text is staged in
+   * our stage directory and renamed onto the target, a single atomic step that fails once a
+   * breaker has revoked the stage. Throws MutexCompromisedError then (the target is untouched).
+   */
+  writeFenced(target: string, text: string): void {
+    const staged = path.join(this.stageDir, `next-${randomHex(4)}`);
+    try {
+      fs.writeFileSync(staged, text);
+      pauseBeforeWrite();
+      fs.renameSync(staged, target);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !fs.existsSync(this.stageDir)) throw new MutexCompromisedError(this.lockPath);
+      fs.rmSync(staged, { force: true });
+      throw error;
+    }
   }
 
   release(): void {
@@ -156,13 +357,26 @@ export class Held {
     this.released = true;
     const current = readOwner(this.lockPath);
     if (current && current.nonce === this.owner.nonce) fs.rmSync(this.lockPath, { force: true });
+    removeTree(this.stageDir);
   }
 }
 
-export function readOwner(lockPath: string): Owner | null {
+/** Takes a holder's stage directory away (atomically, by renaming it), then deletes it. */
+function revokeStage(lockPath: string, nonce: string): void {
+  const stage = `${lockPath}.${nonce}`;
+  const revoked = `${stage}.revoked-${randomHex(4)}`;
   try {
-    const owner = JSON.parse(fs.readFileSync(lockPath, 'utf8')) as Owner;
-    return typeof owner?.nonce === 'string' ? owner : null;
+    fs.renameSync(stage, revoked);
+  } catch {
+    return; // an old-style owner without a stage, or already revoked
+  }
+  removeTree(revoked);
+}
+
+export function readOwner(file: string): Owner | null {
+  try {
+    const owner = JSON.parse(fs.readFileSync(file, 'utf8')) as Owner;
+    return typeof owner?.nonce === 'string' && typeof owner.pid === 'number' ? owner : null;
   } catch {
     return null;
   }
@@ -170,10 +384,26 @@ export function readOwner(lockPath: string): Owner | null {
 
 function fileIdentity(file: string): { ino: number; mtimeMs: number } | null {
   try {
-    const stat = fs.statSync(file);
+    const stat = fs.lstatSync(file);
     return { ino: stat.ino, mtimeMs: stat.mtimeMs };
   } catch {
     return null;
+  }
+}
+
+function removeTree(target: string): void {
+  try {
+    fs.rmSync(target, { recursive: true, force: true });
+  } catch {
+    // best effort: a leftover is swept later
+  }
+}
+
+function safeReaddir(dir: string): string[] {
+  try {
+    return fs.readdirSync(dir);
+  } catch {
+    return [];
   }
 }
 
