@@ -2,7 +2,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, it } from 'vitest';
+import { afterAll, describe, expect } from 'vitest';
 import { FLC, ROOT, git, makeRepo } from '../helpers.js';
 
 /**
@@ -12,9 +12,11 @@ import { FLC, ROOT, git, makeRepo } from '../helpers.js';
  * Every run gets its own HOME and CLAUDE_CONFIG_DIR, so the user's ~/.claude is never touched.
  */
 
-export const CLAUDE_BIN = path.join(ROOT, 'node_modules', '.bin', 'claude');
+/** The pinned CLI from node_modules; FLC_CLAUDE_BIN runs the suite against another Claude Code build. */
+export const CLAUDE_BIN = process.env.FLC_CLAUDE_BIN || path.join(ROOT, 'node_modules', '.bin', 'claude');
 export const HAS_CLAUDE = fs.existsSync(CLAUDE_BIN);
 export const SKIP_REASON = `real Claude Code CLI not found at ${CLAUDE_BIN} (npm ci installs the pinned @anthropic-ai/claude-code); skipping the real-client tests`;
+if (!HAS_CLAUDE) console.warn(`flc: ${SKIP_REASON}`);
 
 const made: string[] = [];
 const running = new Set<ChildProcess>();
@@ -282,7 +284,7 @@ export function readHookLog(logFile: string): Array<{ at: number; ppid: number; 
 
 /** `describe`, or a skip that says why when the real CLI is not installed. */
 export const describeReal: (name: string, fn: () => void) => void = HAS_CLAUDE
-  ? (name, fn) => describe.concurrent(name, fn)
+  ? (name, fn) => describe.concurrent(name, { timeout: 240_000 }, fn)
   : (name, fn) => describe.skip(`${name} — ${SKIP_REASON}`, fn);
 
 /** The session id of a running session (from its stream-json init event). */
@@ -338,9 +340,21 @@ export function busyFor(ms: number): string {
 export const write = (file: string, content: string) => ({ name: 'Write', input: { file_path: file, content } });
 export const edit = (file: string, oldString: string, newString: string) => ({ name: 'Edit', input: { file_path: file, old_string: oldString, new_string: newString } });
 
-/**
- * For a test of behaviour issue 9 demands that today's hooks get wrong: expected to fail until
- * the fix lands (vitest `it.fails`). FLC_CLAUDE_STRICT=1 runs them as plain tests, to see why
- * they fail. Temporary: each becomes a plain `it` once the fix is merged.
- */
-export const itAfterFix: typeof it.fails = process.env.FLC_CLAUDE_STRICT ? (it as unknown as typeof it.fails) : it.fails;
+/** What went wrong in a run, for assertion messages: its exit, the final result and stderr. */
+export function explain(run: ClaudeRun): string {
+  const result = run.result ? `${run.result.subtype}${run.result.is_error ? ' (error)' : ''}: ${String(run.result.result ?? '').slice(0, 300)}` : 'no result event';
+  return `claude exited ${run.code ?? run.signal}${run.timedOut ? ' (timed out)' : ''}; ${result}; stderr: ${run.stderr.slice(-800)}`;
+}
+
+export function expectExit(run: ClaudeRun, code: number): void {
+  expect(run.code, explain(run)).toBe(code);
+}
+
+/** Polls `check` until true; fails naming what was awaited. Generous: machines under load are slow, not wrong. */
+export async function waitUntil(what: string, check: () => boolean, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`${what}: not seen within ${ms / 1000}s`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
