@@ -6,6 +6,7 @@ import { isLive } from '../core/rules.js';
 import { readOwner } from '../store/mutex.js';
 import { describeProblems } from '../core/validate.js';
 import { guardHookStatus } from '../git/hooks.js';
+import { inspectClaudeHooks } from '../install/claude.js';
 
 interface Check {
   name: string;
@@ -19,7 +20,7 @@ export class DoctorCommand extends FlcCommand {
   static usage = Command.Usage({
     description: "check the store's health, and repair it",
     details: `
-      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal, the store lock, and whether the pre-commit guard is installed where git will run it.
+      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal, the store lock, whether the pre-commit guard is installed where git will run it, and, where flc's Claude Code hooks are installed, whether their command finds flc and their PreToolUse timeout leaves room for \`waitTimeout\`.
 
       Also: a \`db.json\` that is a symbolic link (refused), a journal that cannot be written, and temp files left by killed processes.
 
@@ -120,6 +121,12 @@ export class DoctorCommand extends FlcCommand {
       ok: true, // a missing guard is a choice (flc init --no-guard), not a fault
       detail: guard.wouldRun ? `installed and runs on commit ${guard.detail}; guard.mode = ${mode}` : `not active: ${guard.detail}`,
     });
+
+    try {
+      checks.push(...inspectClaudeHooks(coordinator.repo, store.config().waitTimeout));
+    } catch {
+      // config unreadable: reported above
+    }
 
     const healthy = checks.every((c) => c.ok);
     if (this.json) {

@@ -47,6 +47,16 @@ export interface SessionRecord {
   firstSeen: string;
   lastSeen: string;
   worktree?: string | undefined;
+  /** The agent process the session runs in (Claude Code's CLAUDE_PID), recorded by its hooks. */
+  process?: AgentProcess | undefined;
+}
+
+/** A process, identified well enough to tell it from a later one that reuses its pid. */
+export interface AgentProcess {
+  pid: number;
+  host: string;
+  /** The process's start time (Linux: clock ticks since boot, from /proc/<pid>/stat), when readable. */
+  start?: string | undefined;
 }
 
 export interface DbData {

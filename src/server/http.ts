@@ -1,10 +1,13 @@
+import fs from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import path from 'node:path';
 import type { Coordinator } from '../coordinator.js';
 import { parseDuration, parseTtl } from '../core/duration.js';
 import { isFlcError } from '../core/errors.js';
 import { parseKind } from '../core/kinds.js';
 import type { Claim } from '../core/types.js';
+import { validateSession } from '../identity.js';
 
 /**
  * The HTTP lock API of the original File Lock Coordinator (seed 000), on flc's shared store:
@@ -12,6 +15,21 @@ import type { Claim } from '../core/types.js';
  * examples work unchanged. Extra fields (kind, ttl, reason, expiresAt, id) ride along.
  */
 export const MAX_BODY_BYTES = 64 * 1024;
+
+/**
+ * A request's headers and body must arrive within this time (a slow or stalled client cannot
+ * hold a connection); a long-poll that is *waiting* for a grant has read its body already and
+ * stays open for its own `timeout`. A connection that sends nothing is closed as idle.
+ */
+export const REQUEST_TIMEOUT_MS = 5_000;
+export const IDLE_TIMEOUT_MS = 5_000;
+
+export interface LockServerOptions {
+  /** Answer Host names beyond loopback (IP literals, this machine's name): `flc serve --allow-remote`. */
+  allowRemote?: boolean;
+  /** Open connections at most; more are dropped at once. Default: from the process's file limit. */
+  maxConnections?: number;
+}
 
 export interface LockServer {
   server: http.Server;
@@ -27,18 +45,21 @@ class HttpError extends Error {
 
 const ROUTES: Record<string, string> = { '/health': 'GET', '/lock': 'POST', '/unlock': 'POST', '/unlock-all': 'POST', '/status': 'GET' };
 
-export function createLockServer(coordinator: Coordinator): LockServer {
+export function createLockServer(coordinator: Coordinator, options: LockServerOptions = {}): LockServer {
   const pending = new Set<AbortController>();
-  const server = http.createServer((req, res) => {
-    handle(coordinator, req, res, pending).catch((error: unknown) => {
+  const allowRemote = options.allowRemote ?? false;
+  const server = http.createServer({ headersTimeout: REQUEST_TIMEOUT_MS, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1000 }, (req, res) => {
+    // From here requestTimeout bounds the body; the idle timer would cut a waiting long-poll.
+    req.socket.setTimeout(0);
+    handle(coordinator, req, res, pending, allowRemote).catch((error: unknown) => {
       const status = error instanceof HttpError ? error.status : isFlcError(error) && error.exitCode === 2 ? 400 : 500;
       const headers = error instanceof HttpError ? error.headers : {};
       const message = error instanceof Error ? error.message : String(error);
       send(res, status, { error: message }, headers);
     });
   });
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 0; // long-polls may legitimately last as long as their timeout
+  server.timeout = IDLE_TIMEOUT_MS; // a connection that never sends a request
+  server.maxConnections = options.maxConnections ?? defaultMaxConnections();
   return {
     server,
     close: () =>
@@ -53,12 +74,14 @@ export function createLockServer(coordinator: Coordinator): LockServer {
   };
 }
 
-async function handle(coordinator: Coordinator, req: http.IncomingMessage, res: http.ServerResponse, pending: Set<AbortController>): Promise<void> {
-  checkHost(req.headers.host);
+async function handle(coordinator: Coordinator, req: http.IncomingMessage, res: http.ServerResponse, pending: Set<AbortController>, allowRemote: boolean): Promise<void> {
+  checkHost(req.headers.host, allowRemote);
+  checkCrossSite(req, allowRemote);
   const url = new URL(req.url ?? '/', 'http://localhost');
   const method = ROUTES[url.pathname];
   if (!method) throw new HttpError(404, `no such endpoint: ${url.pathname}`);
   if (req.method !== method) throw new HttpError(405, `${url.pathname} takes ${method}`, { Allow: method });
+  if (method === 'POST') checkJsonContentType(req.headers['content-type']);
 
   switch (url.pathname) {
     case '/health':
@@ -67,7 +90,7 @@ async function handle(coordinator: Coordinator, req: http.IncomingMessage, res: 
       return send(res, 200, { locks: coordinator.status().claims.map((c) => lockView(coordinator, c)) });
     case '/lock': {
       const body = await readJson(req);
-      const session = requireString(body, 'session');
+      const session = requireSession(body);
       const file = requireString(body, 'file');
       const wait = parseBool(url.searchParams.get('wait'), true);
       const timeoutMs = parseDuration(url.searchParams.get('timeout') ?? '60s', 'timeout');
@@ -81,7 +104,7 @@ async function handle(coordinator: Coordinator, req: http.IncomingMessage, res: 
         if (!res.writableEnded) controller.abort();
       });
       try {
-        const result = await coordinator.claim({ session, paths: [file], kind, ttlMs, reason, wait, timeoutMs, signal: controller.signal, external: true, cwd: coordinator.repo.root });
+        const result = await coordinator.claim({ session, paths: [file], literal: true, kind, ttlMs, reason, wait, timeoutMs, signal: controller.signal, external: true, cwd: coordinator.repo.root });
         if (controller.signal.aborted && res.destroyed) return;
         if (result.granted) {
           const claim = result.claims[0]!;
@@ -94,10 +117,10 @@ async function handle(coordinator: Coordinator, req: http.IncomingMessage, res: 
     }
     case '/unlock': {
       const body = await readJson(req);
-      const session = requireString(body, 'session');
+      const session = requireSession(body);
       const file = requireString(body, 'file');
       try {
-        const result = await coordinator.release({ session, targets: [file], external: true, cwd: coordinator.repo.root });
+        const result = await coordinator.release({ session, targets: [file], literal: true, external: true, cwd: coordinator.repo.root });
         return send(res, 200, { ok: true, count: result.released.length });
       } catch (error) {
         if (isFlcError(error) && error.code === 'REFUSED') return send(res, 409, { ok: false, error: error.message });
@@ -106,19 +129,66 @@ async function handle(coordinator: Coordinator, req: http.IncomingMessage, res: 
     }
     case '/unlock-all': {
       const body = await readJson(req);
-      const session = requireString(body, 'session');
+      const session = requireSession(body);
       const result = await coordinator.release({ session, all: true });
       return send(res, 200, { count: result.released.length });
     }
   }
 }
 
-/** DNS rebinding defence: a browser tricked into calling us sends a foreign Host. */
-function checkHost(host: string | undefined): void {
+/**
+ * DNS rebinding defence: a browser tricked into calling us sends a foreign Host. With
+ * `--allow-remote`, IP literals and this machine's name are answered too (a rebinding attack
+ * needs a DNS name the attacker controls).
+ */
+function checkHost(host: string | undefined, allowRemote: boolean): void {
   if (!host) throw new HttpError(400, 'missing Host header');
   const name = host.startsWith('[') ? host.slice(0, host.indexOf(']') + 1) : host.split(':')[0]!;
-  const loopback = name === 'localhost' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
-  if (!loopback) throw new HttpError(403, `refusing Host ${host}: flc serve answers loopback names only`);
+  if (!acceptedHostName(name, allowRemote)) {
+    throw new HttpError(403, `refusing Host ${host}: flc serve answers ${allowRemote ? 'loopback names, IP addresses and this machine\'s name' : 'loopback names'} only`);
+  }
+}
+
+export function isLoopbackName(name: string): boolean {
+  return name === 'localhost' || name === '[::1]' || name === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+function acceptedHostName(name: string, allowRemote: boolean): boolean {
+  if (isLoopbackName(name)) return true;
+  if (!allowRemote) return false;
+  return /^\d{1,3}(\.\d{1,3}){3}$/.test(name) || /^\[[0-9a-f:.]+\]$/i.test(name) || name.toLowerCase() === os.hostname().toLowerCase();
+}
+
+/**
+ * CSRF defence. A web page can make a browser send a "simple" POST (text/plain, no preflight)
+ * to any port; browsers mark it with its `Origin` and `Sec-Fetch-Site`. Only requests with no
+ * Origin (curl, hook scripts, agents) or from this server's own origin are answered.
+ */
+function checkCrossSite(req: http.IncomingMessage, allowRemote: boolean): void {
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin' && site !== 'none') {
+    throw new HttpError(403, `refusing a ${site} request from a web page: flc serve answers its own origin only`);
+  }
+  const origin = req.headers.origin;
+  if (origin === undefined) return;
+  let url: URL | null = null;
+  try {
+    url = new URL(origin);
+  } catch {
+    // "null" (sandboxed frames, file: pages) or garbage: foreign
+  }
+  const port = url ? Number(url.port || (url.protocol === 'https:' ? 443 : 80)) : -1;
+  if (!url || url.protocol !== 'http:' || port !== req.socket.localPort || !acceptedHostName(url.hostname, allowRemote)) {
+    throw new HttpError(403, `refusing a request from the web page origin ${origin}: flc serve answers its own origin only`);
+  }
+}
+
+/** A cross-site form or fetch can only send text/plain, form or multipart bodies without a preflight. */
+function checkJsonContentType(type: string | undefined): void {
+  const mediaType = type?.split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/json') {
+    throw new HttpError(415, `POST bodies must be JSON with "Content-Type: application/json"${type ? `, not "${type}"` : ''}`);
+  }
 }
 
 function readJson(req: http.IncomingMessage): Promise<Record<string, unknown>> {
@@ -156,6 +226,26 @@ function requireString(body: Record<string, unknown>, field: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw new HttpError(400, `missing "${field}" (a non-empty string)`);
   if (value.length > 4096 || value.includes('\0')) throw new HttpError(400, `"${field}" is not acceptable`);
   return value;
+}
+
+/** A session id by the CLI's own rule (validateSession), so every front door accepts the same ids. */
+function requireSession(body: Record<string, unknown>): string {
+  return validateSession(requireString(body, 'session'));
+}
+
+/**
+ * Each connection takes a file descriptor: stay well below the process's limit so the store,
+ * the journal and git keep theirs (Linux reports it; elsewhere a fixed cap).
+ */
+export function defaultMaxConnections(): number {
+  let limit = Infinity;
+  try {
+    const match = /^Max open files\s+(\d+)/m.exec(fs.readFileSync('/proc/self/limits', 'utf8'));
+    if (match) limit = Number(match[1]);
+  } catch {
+    // not Linux
+  }
+  return Math.max(16, Math.min(1024, limit - 64));
 }
 
 function parseBool(value: string | null, fallback: boolean): boolean {

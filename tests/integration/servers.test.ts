@@ -1,49 +1,11 @@
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FLC, ROOT, cleanEnv, flc, makeRepo, readDb, sleep, until } from '../helpers.js';
-
-const servers: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of servers.splice(0)) child.kill('SIGKILL');
-});
-
-/** Starts `flc serve` in `repo` and resolves with its port once it listens. */
-async function serve(repo: string, args: string[] = ['--port', '0']): Promise<{ port: number; child: ChildProcess; stderr: () => string }> {
-  const child = spawn(process.execPath, [FLC, 'serve', ...args], { cwd: repo, env: cleanEnv() });
-  servers.push(child);
-  let out = '';
-  let err = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (err += d));
-  await until(() => /listening on http:\/\/[\d.]+:\d+/.test(out) || child.exitCode !== null, 10_000);
-  const port = Number(/:(\d+) for /.exec(out)?.[1]);
-  return { port, child, stderr: () => err };
-}
-
-interface Reply {
-  status: number;
-  body: Record<string, unknown>;
-  headers: http.IncomingHttpHeaders;
-}
-
-function request(port: number, method: string, route: string, body?: unknown, headers: Record<string, string> = {}, signal?: AbortSignal): Promise<Reply> {
-  return new Promise((resolve, reject) => {
-    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-    const req = http.request({ host: '127.0.0.1', port, method, path: route, headers: { 'Content-Type': 'application/json', ...headers }, signal }, (res) => {
-      let data = '';
-      res.on('data', (d) => (data += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: data ? JSON.parse(data) : {}, headers: res.headers }));
-    });
-    req.on('error', reject);
-    if (text !== undefined) req.write(text);
-    req.end();
-  });
-}
+import { request, serve } from '../serve-helpers.js';
 
 describe('flc serve', () => {
   it('answers every endpoint with the seed API shapes', async () => {
@@ -249,7 +211,7 @@ describe('flc mcp', () => {
 
       const claimed = await client.callTool({ name: 'file_claiming_claim', arguments: { paths: ['src/a.ts', 'docs/'], reason: 'mcp test' } });
       expect(claimed.isError).toBeFalsy();
-      expect((claimed.content as Array<{ text: string }>)[0]!.text).toMatch(/^Claimed src\/a\.ts \(write, id c-[0-9a-f]{8}, expires in 4m 59s\), docs\//);
+      expect((claimed.content as Array<{ text: string }>)[0]!.text).toMatch(/^Claimed src\/a\.ts \(write, id c-[0-9a-f]{8}, expires in (?:4m \d+s|5m)\), docs\//);
       expect((await flc(['status'], { cwd: repo })).stdout).toMatch(/mcp-session\s+write\s+src\/a\.ts.*mcp test/);
 
       await flc(['claim', 'lib/b.ts', '--reason', 'cli work'], { cwd: repo, env: { FLC_SESSION: 'cli-person' } });
