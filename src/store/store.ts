@@ -101,12 +101,10 @@ export class Store {
     this.config(); // a bad config.json fails before anything is written; the journal reads its size limit
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.locked((held) => this.runOnce(held, body));
+        return await this.lockedRaw((held) => this.runOnce(held, body));
       } catch (error) {
         if (!(error instanceof MutexCompromisedError)) throw error;
-        if (attempt >= 3) {
-          throw new FlcError('LOCK_COMPROMISED', 'the store lock was broken while this process held it; nothing was written', 'this process was stalled for long; retry the command');
-        }
+        if (attempt >= 3) throw compromised();
       }
     }
   }
@@ -146,6 +144,16 @@ export class Store {
 
   /** Runs `fn` holding the store mutex (creating the store directory first). */
   private async locked<T>(fn: (held: Held) => T): Promise<T> {
+    try {
+      return await this.lockedRaw(fn);
+    } catch (error) {
+      if (error instanceof MutexCompromisedError) throw compromised();
+      throw error;
+    }
+  }
+
+  /** `locked`, letting MutexCompromisedError through (the transaction re-runs on it). */
+  private async lockedRaw<T>(fn: (held: Held) => T): Promise<T> {
     this.ensureDir();
     const held = await this.acquire();
     try {
@@ -341,6 +349,10 @@ class StoreFile implements SyncAdapter<DbData> {
     if (!this.held) throw new Error('db.json is written only under the store lock');
     this.held.writeFenced(this.file, stringifyDb(data));
   }
+}
+
+function compromised(): FlcError {
+  return new FlcError('LOCK_COMPROMISED', 'the store lock was broken while this process held it; nothing was written', 'this process was stalled for long; retry the command');
 }
 
 function warnOnStderr(line: string): void {
