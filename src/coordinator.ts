@@ -9,13 +9,13 @@ import { isGlob, normalizeClaimPath, relativeToRoot } from './core/paths.js';
 import { patternsOverlap } from './core/overlap.js';
 import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneExpired, renewSession } from './core/rules.js';
 import { type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
-import { sameHolder } from './core/kinds.js';
 import { changedFiles, gitAt, stagedChanges } from './git/changes.js';
 import { realPathAllowingMissing } from './git/real-path.js';
 import { findRepo, type RepoInfo } from './git/repo.js';
 import { pidAlive } from './store/mutex.js';
 import { Store, type Tx } from './store/store.js';
-import { StoreWatcher } from './store/watch.js';
+import { isStalledWaiter, isYoungestInCycle, stampReadyWaiters } from './core/waiting.js';
+import { WaitMember, WaitRoom } from './coordinator/waiting.js';
 
 export interface ClaimInput extends Holder {
   paths: string[];
@@ -193,10 +193,9 @@ export class Coordinator {
     const grant = { ttlMs, worktree: this.worktree(input.cwd), reason: input.reason, newId: () => newId('c') };
     const waited = () => Math.round((Date.now() - started) / 100) / 10;
 
-    // The watch starts only once the request is queued (most claims are granted at once), and
-    // the first attempt after it runs without waiting, so a release in between is not missed.
-    let watcher: StoreWatcher | null = null;
-    try {
+    // Waiting starts only once the request is queued (most claims are granted at once); the
+    // room looks at the store as soon as it is joined, so a release in between is not missed.
+    {
       const first = await this.store.transaction((db, tx): Attempt => {
         this.housekeep(db, tx);
         const blockers = findBlockers(request, db, tx.now);
@@ -214,33 +213,37 @@ export class Coordinator {
 
       const waiterId = first.waiter.id;
       input.onQueued?.(first.blockers);
-      watcher = new StoreWatcher(this.store.dir);
-      return await this.waitForGrant({ request, grant, deadline, waited, waiterId, seq: first.waiter.seq, watcher, signal: input.signal, reason: input.reason }).catch(
-        async (error: unknown) => {
-          // A long-lived process (flc serve, the Pi extension) must not leave its request queued.
-          await this.store.transaction((db) => void (db.waiters = db.waiters.filter((w) => w.id !== waiterId))).catch(() => undefined);
-          throw error;
-        },
-      );
-    } finally {
-      watcher?.close();
+      const member = new WaitMember(waiterId);
+      const room = WaitRoom.for(this.store, liveView);
+      room.join(member);
+      try {
+        return await this.waitForGrant({ request, grant, deadline, waited, waiterId, member, signal: input.signal, reason: input.reason });
+      } catch (error) {
+        // A long-lived process (flc serve, the Pi extension) must not leave its request queued.
+        await this.store.transaction((db) => void (db.waiters = db.waiters.filter((w) => w.id !== waiterId))).catch(() => undefined);
+        throw error;
+      } finally {
+        room.leave(member);
+      }
     }
   }
 
-  /** The wait loop of a queued claim: retry when the store changes, until granted or refused. */
+  /**
+   * The wait loop of a queued claim: sleep until the wait room finds something for it to do
+   * (see coordinator/waiting), then try in a transaction, until granted or refused.
+   */
   private async waitForGrant(queued: {
     request: Holder & { paths: string[]; kind: ClaimKind };
     grant: Omit<Parameters<typeof grantClaims>[2], 'now'>;
     deadline: number;
     waited: () => number;
     waiterId: string;
-    seq: number;
-    watcher: StoreWatcher;
+    member: WaitMember;
     signal: AbortSignal | undefined;
     reason: string | undefined;
   }): Promise<ClaimResult> {
-    const { request, grant, deadline, waited, waiterId, watcher, signal } = queued;
-    for (let attempt = 0; ; attempt++) {
+    const { request, grant, deadline, waited, waiterId, member, signal } = queued;
+    for (;;) {
       const remaining = deadline - Date.now();
       if (signal?.aborted || remaining <= 0) {
         const cause = signal?.aborted ? 'aborted' : 'timeout';
@@ -250,12 +253,16 @@ export class Coordinator {
         });
         return { ...refused, waited: waited() };
       }
-      if (attempt > 0) await Promise.race([watcher.next(remaining), abortPromise(signal)]);
-      if (signal?.aborted) continue;
+      await member.sleep(remaining, signal);
+      if (signal?.aborted || Date.now() >= deadline) continue;
       const outcome = await this.store.transaction((db, tx): Attempt => {
         this.housekeep(db, tx);
         let waiter = db.waiters.find((w) => w.id === waiterId);
-        if (!waiter) waiter = enqueue(db, tx, request, { ...grant, deadline, reason: queued.reason, id: waiterId, seq: queued.seq });
+        if (!waiter) {
+          // It lost its place (it left free paths untaken while stopped or frozen): back of the queue.
+          waiter = enqueue(db, tx, request, { ...grant, deadline, reason: queued.reason, id: waiterId });
+          tx.emit({ event: 'claim:waiting', session: request.session, agent: request.agent, path: request.paths.join(' '), kind: request.kind, detail: 'queued again, at the back: it had lost its place' });
+        }
         const blockers = findBlockers(request, db, tx.now, waiter.seq);
         if (!blockers.length) {
           db.waiters = db.waiters.filter((w) => w.id !== waiterId);
@@ -460,7 +467,11 @@ export class Coordinator {
     for (const claim of pruneExpired(db, tx.now)) {
       tx.emit({ event: 'claim:expired', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'ttl' });
     }
+    for (const waiter of db.waiters.filter((w) => isStalledWaiter(w, tx.now))) {
+      tx.emit({ event: 'claim:skipped', session: waiter.session, agent: waiter.agent, path: waiter.paths.join(' '), kind: waiter.kind, cause: 'stalled', detail: `left its free paths untaken since ${waiter.readyAt}; it loses its place` });
+    }
     db.waiters = db.waiters.filter((w) => waiterAlive(w, tx.now));
+    stampReadyWaiters(db, tx.now);
     db.sessions = db.sessions.filter((s) => Date.parse(s.lastSeen) + SESSION_RETENTION_MS > tx.now || db.claims.some((c) => c.session === s.id));
   }
 
@@ -545,12 +556,6 @@ function enqueue(
   return waiter;
 }
 
-/** Of the waiters in a cycle, the most recent one gives way, so only one is refused. */
-function isYoungestInCycle(self: Waiter, cycle: Holder[], waiters: Waiter[]): boolean {
-  const inCycle = waiters.filter((w) => cycle.some((h) => sameHolder(w, h)));
-  return inCycle.every((w) => w.seq <= self.seq);
-}
-
 function touchSession(db: DbData, session: string, now: number, worktree: string): void {
   const nowIso = new Date(now).toISOString();
   const record = db.sessions.find((s) => s.id === session);
@@ -562,9 +567,9 @@ function touchSession(db: DbData, session: string, now: number, worktree: string
   }
 }
 
-/** A queued request whose process still waits: not past its deadline, and (same host) its pid alive. */
+/** A queued request whose process still waits: not past its deadline, (same host) its pid alive, not stalled at the front. */
 function waiterAlive(waiter: Waiter, now: number): boolean {
-  return !isGhostWaiter(waiter, now) && !(waiter.host === HOST && !pidAlive(waiter.pid));
+  return !isGhostWaiter(waiter, now) && !(waiter.host === HOST && !pidAlive(waiter.pid)) && !isStalledWaiter(waiter, now);
 }
 
 /** The data as a reader should see it: expired claims and dead waiters left out. */
@@ -597,10 +602,5 @@ function isClaimId(target: string): boolean {
 
 function newId(prefix: 'c' | 'w'): string {
   return `${prefix}-${randomHex(8)}`;
-}
-
-function abortPromise(signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return new Promise(() => {});
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 

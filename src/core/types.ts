@@ -38,6 +38,8 @@ export interface Waiter extends Holder {
   deadline: string;
   pid: number;
   host: string;
+  /** When a transaction first saw it grantable (at the front, paths free); see core/waiting. */
+  readyAt?: string | undefined;
 }
 
 export interface SessionRecord {
