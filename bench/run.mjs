@@ -173,3 +173,4 @@ console.log(`start-up     flc status ${ms.toFixed(1)} ms, node -e 0 ${mb.toFixed
 }
 
 fs.rmSync(repo, { recursive: true, force: true });
+await import('./serve.mjs'); // flc serve with many waiting long-polls: bench/serve.mjs
