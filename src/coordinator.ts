@@ -1,21 +1,24 @@
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { findWaitCycle } from './core/deadlock.js';
 import { evaluateGuard, type GuardFinding, type GuardMode } from './core/guard.js';
+import { checkTtl } from './core/duration.js';
 import { randomHex } from './core/random.js';
-import { FlcError, isFlcError } from './core/errors.js';
-import { isGlob, normalizeClaimPath, relativeToRoot } from './core/paths.js';
+import { FlcError } from './core/errors.js';
 import { patternsOverlap } from './core/overlap.js';
 import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneExpired, renewSession } from './core/rules.js';
-import { type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
+import { type AgentProcess, type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
+import { parseKind } from './core/kinds.js';
 import { changedFiles, gitAt, stagedChanges } from './git/changes.js';
-import { realPathAllowingMissing } from './git/real-path.js';
+import { type ClaimKeyOptions, claimKeys, nestedRepoOf, stagedLinkTargets } from './coordinator/paths.js';
+import { escapeLiteral } from './core/paths.js';
+import { stagedLinkChanges } from './git/links.js';
 import { findRepo, type RepoInfo } from './git/repo.js';
-import { pidAlive } from './store/mutex.js';
+import { pidAlive, pidVisible, processScope } from './store/mutex.js';
 import { Store, type Tx } from './store/store.js';
 import { isStalledWaiter, isYoungestInCycle, stampReadyWaiters } from './core/waiting.js';
 import { WaitMember, WaitRoom } from './coordinator/waiting.js';
+import { claimsWithLiveSessionsRenewed, renewClaimsOfLiveSessions } from './coordinator/sessions.js';
+import { earlierSessionsOfProcess, transferSession } from './core/liveness.js';
 
 export interface ClaimInput extends Holder {
   paths: string[];
@@ -35,6 +38,8 @@ export interface ClaimInput extends Holder {
   onQueued?: (blockers: Blocker[]) => void;
   /** Keep paths outside the repository as absolute names instead of refusing them (HTTP API). */
   external?: boolean;
+  /** The paths are file names, never globs (an agent's file_path): see coordinator/paths. */
+  literal?: boolean;
 }
 
 export type RefusalCause = 'conflict' | 'timeout' | 'deadlock' | 'aborted';
@@ -63,6 +68,8 @@ export interface ReleaseInput extends Holder {
   cwd?: string;
   /** Paths outside the repository name external claims (see ClaimInput.external). */
   external?: boolean;
+  /** The paths are file names, never globs (see ClaimInput.literal). */
+  literal?: boolean;
 }
 
 export interface ReleaseResult {
@@ -75,6 +82,8 @@ export interface CheckInput extends Holder {
   paths: string[];
   kind?: ClaimKind;
   cwd?: string;
+  /** The paths are file names, never globs (see ClaimInput.literal). */
+  literal?: boolean;
 }
 
 export interface CheckResult {
@@ -145,6 +154,11 @@ const SESSION_RETENTION_MS = 7 * 86_400_000;
  */
 export class Coordinator {
   readonly store: Store;
+  /**
+   * The agent process this coordinator acts for (an agent hook sets it from CLAUDE_PID). It is
+   * recorded on the session at each write, and keeps the session's claims alive while it runs.
+   */
+  agentProcess: AgentProcess | undefined;
 
   constructor(readonly repo: RepoInfo, readonly cwd: string = repo.root) {
     this.store = new Store(repo.commonDir);
@@ -155,39 +169,26 @@ export class Coordinator {
     return new Coordinator(findRepo(cwd), cwd);
   }
 
-  /** Turns user paths into claim keys (see core/paths), marking existing directories with `/`. */
-  normalizePaths(paths: string[], cwd: string = this.cwd, options: { external?: boolean } = {}): string[] {
-    if (!paths.length) throw new FlcError('USAGE', 'no path given', 'name at least one file, directory/ or glob');
-    const keys = paths.map((p) => {
-      const resolved = this.resolveLinks(markDirectory(p, cwd), cwd);
-      try {
-        return normalizeClaimPath(resolved, cwd, this.repo.root);
-      } catch (error) {
-        // An external name (the HTTP API's `/test.txt`) is kept as an absolute path: no
-        // repo-relative key starts with `/`, so it can only ever meet itself.
-        if (options.external && isFlcError(error) && error.code === 'OUTSIDE_REPO') return externalKey(p, cwd);
-        throw error;
-      }
-    });
-    return [...new Set(keys)];
+  /** Turns user paths into claim keys (see coordinator/paths). */
+  normalizePaths(paths: string[], cwd: string = this.cwd, options: ClaimKeyOptions = {}): string[] {
+    return claimKeys(paths, cwd, this.repo.root, options);
   }
 
-  /** An absolute path through a symlink (e.g. /tmp -> /private/tmp) is mapped onto the real root. */
-  private resolveLinks(input: string, cwd: string): string {
-    if (isGlob(input)) return input;
-    const absolute = path.resolve(cwd, input);
-    if (relativeToRoot(absolute, this.repo.root) !== null) return input;
-    const real = realPathAllowingMissing(absolute);
-    return input.endsWith('/') ? `${real}/` : real;
+  /** The coordinator of the submodule (or nested worktree) whose files `paths` are, if not this repository's. */
+  private nestedFor(paths: string[] | undefined, cwd: string = this.cwd, literal?: boolean): Coordinator | null {
+    const repo = paths?.length ? nestedRepoOf(paths, cwd, this.repo.root, literal) : null;
+    return repo ? new Coordinator(repo, cwd) : null;
   }
 
   async claim(input: ClaimInput): Promise<ClaimResult> {
+    const nested = this.nestedFor(input.paths, input.cwd, input.literal);
+    if (nested) return nested.claim(input);
     const started = Date.now();
-    const kind = input.kind ?? 'write';
-    const paths = this.normalizePaths(input.paths, input.cwd, { external: input.external });
+    const kind = input.kind === undefined ? 'write' : parseKind(input.kind);
+    const paths = this.normalizePaths(input.paths, input.cwd, { external: input.external, literal: input.literal });
     const request = { session: input.session, agent: input.agent, paths, kind };
     const config = this.store.config();
-    const ttlMs = input.ttlMs === undefined ? config.ttl : input.ttlMs;
+    const ttlMs = input.ttlMs === undefined ? config.ttl : checkTtl(input.ttlMs);
     const timeoutMs = input.timeoutMs ?? config.waitTimeout;
     const deadline = started + timeoutMs;
     const grant = { ttlMs, worktree: this.worktree(input.cwd), reason: input.reason, newId: () => newId('c') };
@@ -294,11 +295,53 @@ export class Coordinator {
     });
   }
 
+  /**
+   * The end of an agent's turn: releases the main agent's claims (those without `agent`) and
+   * its subagents', except those of `keepAgents` (subagents still running in the background,
+   * or 'all' when that is not known): they keep theirs until their own SubagentStop.
+   */
+  async endTurn(session: string, options: { keepAgents: readonly string[] | 'all' }): Promise<ReleaseResult> {
+    return this.store.transaction((db, tx) => {
+      this.housekeep(db, tx);
+      const kept = (agent: string) => options.keepAgents === 'all' || options.keepAgents.includes(agent);
+      const done = (c: Claim) => c.session === session && (!c.agent || !kept(c.agent));
+      const released = db.claims.filter(done);
+      db.claims = db.claims.filter((c) => !done(c));
+      for (const claim of released) {
+        tx.emit({ event: 'claim:released', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'turn' });
+      }
+      touchSession(db, session, tx.now, this.worktree(), this.agentProcess);
+      renewSession(db, session, tx.now);
+      return { released, notFound: [] };
+    });
+  }
+
+  /**
+   * `/clear` and `/resume` go on in the same agent process under a new session id: the new id
+   * takes over what earlier ids of this process (`agentProcess`) held. Returns the ids taken over.
+   */
+  async takeOverEarlierSessions(session: string): Promise<string[]> {
+    const process = this.agentProcess;
+    if (!process) return [];
+    return this.store.transaction((db, tx) => {
+      this.housekeep(db, tx);
+      const earlier = earlierSessionsOfProcess(db.sessions, process, session);
+      for (const from of earlier) {
+        const moved = transferSession(db, from, session, tx.now);
+        tx.emit({ event: 'session:ended', session: from, detail: `continued as ${session} in the same process; ${moved.length} claim(s) handed over` });
+      }
+      touchSession(db, session, tx.now, this.worktree(), process);
+      return earlier;
+    });
+  }
+
   async release(input: ReleaseInput): Promise<ReleaseResult> {
     const targets = input.targets ?? [];
     if (!targets.length && !input.all) throw new FlcError('USAGE', 'nothing to release', 'name paths or claim ids, or use --all');
     const cwd = input.cwd ?? this.cwd;
-    const keys = targets.map((target) => (isClaimId(target) ? { target, id: target } : { target, path: this.normalizePaths([target], cwd, { external: input.external })[0]! }));
+    const nested = this.nestedFor(targets.filter((t) => !isClaimId(t)), cwd, input.literal);
+    if (nested) return nested.release(input);
+    const keys = targets.map((target) => (isClaimId(target) ? { target, id: target } : { target, path: this.normalizePaths([target], cwd, { external: input.external, literal: input.literal })[0]! }));
     return this.store.transaction((db, tx) => {
       this.housekeep(db, tx);
       const mine = (c: Claim) => c.session === input.session && (!input.agent || c.agent === input.agent);
@@ -336,14 +379,16 @@ export class Coordinator {
         });
       }
       renewSession(db, input.session, tx.now);
-      touchSession(db, input.session, tx.now, this.worktree(cwd));
+      touchSession(db, input.session, tx.now, this.worktree(cwd), this.agentProcess);
       return { released: [...chosen], notFound };
     });
   }
 
   /** Could `session` claim these paths now? Read-only. */
   check(input: CheckInput): CheckResult {
-    const paths = this.normalizePaths(input.paths, input.cwd);
+    const nested = this.nestedFor(input.paths, input.cwd, input.literal);
+    if (nested) return nested.check(input);
+    const paths = this.normalizePaths(input.paths, input.cwd, { literal: input.literal });
     const db = this.store.read();
     const conflicts = findBlockers({ session: input.session, agent: input.agent, paths, kind: input.kind ?? 'write' }, liveView(db, Date.now()), Date.now());
     return { ok: conflicts.length === 0, paths, conflicts };
@@ -351,6 +396,8 @@ export class Coordinator {
 
   /** Live claims and waiters, optionally only those touching `paths` or held by `session`. Read-only. */
   status(input: StatusInput = {}): StatusResult {
+    const nested = this.nestedFor(input.paths, input.cwd);
+    if (nested) return nested.status(input);
     const now = Date.now();
     const db = liveView(this.store.read(), now);
     const patterns = input.paths?.length ? this.normalizePaths(input.paths, input.cwd) : null;
@@ -379,11 +426,12 @@ export class Coordinator {
     if (!changes.length || !this.store.exists()) return report;
     const findings = evaluateGuard({
       changes,
-      claims: this.store.read().claims,
+      claims: liveView(this.store.read(), Date.now()).claims,
       session: input.session,
       worktree: this.repo.root,
       otherWorktrees: config['guard.otherWorktrees'],
       now: Date.now(),
+      links: stagedLinkTargets(await stagedLinkChanges(this.repo.root), this.repo.root),
     });
     for (const finding of findings) {
       if (finding.severity === 'block' && mode === 'block') report.blocked.push(finding);
@@ -411,7 +459,7 @@ export class Coordinator {
    */
   async commitOwn(input: CommitInput): Promise<CommitResult> {
     const now = Date.now();
-    const held = this.store.read().claims.filter((c) => c.session === input.session && c.kind !== 'read' && isLive(c, now));
+    const held = liveView(this.store.read(), now).claims.filter((c) => c.session === input.session && c.kind !== 'read');
     if (!held.length) {
       throw new FlcError('REFUSED', `${input.session} holds no write or exclusive claims, so there is nothing of its own to commit`, 'claim the files you changed first (flc claim <path>), or commit with git');
     }
@@ -422,7 +470,7 @@ export class Coordinator {
       }
     }
     const { tracked, untracked } = await changedFiles(this.repo.root);
-    const covers = (file: string) => held.some((c) => patternsOverlap(c.path, file)) && (!wanted || wanted.some((p) => patternsOverlap(p, file)));
+    const covers = (file: string) => held.some((c) => patternsOverlap(c.path, escapeLiteral(file))) && (!wanted || wanted.some((p) => patternsOverlap(p, escapeLiteral(file))));
     const files = [...tracked, ...untracked].filter(covers);
     if (!files.length) {
       throw new FlcError('REFUSED', `none of the files ${input.session} holds has changes to commit`, 'see `git status` and `flc status`');
@@ -439,7 +487,7 @@ export class Coordinator {
     const commit = (await git.raw(['rev-parse', 'HEAD'])).trim();
     let released: Claim[] = [];
     if (input.release) {
-      const used = held.filter((c) => files.some((f) => patternsOverlap(c.path, f)));
+      const used = held.filter((c) => files.some((f) => patternsOverlap(c.path, escapeLiteral(f))));
       released = (await this.release({ targets: used.map((c) => c.id), session: input.session })).released;
     }
     return { commit, files, released };
@@ -452,7 +500,7 @@ export class Coordinator {
   async renew(session: string, event?: { started: true; detail?: string }): Promise<number> {
     return this.store.transaction((db, tx) => {
       this.housekeep(db, tx);
-      touchSession(db, session, tx.now, this.worktree());
+      touchSession(db, session, tx.now, this.worktree(), this.agentProcess);
       if (event) tx.emit({ event: 'session:started', session, detail: event.detail });
       return renewSession(db, session, tx.now);
     });
@@ -464,6 +512,7 @@ export class Coordinator {
 
   /** Drops expired claims (journaled), waiters whose process is gone, and old sessions. */
   private housekeep(db: DbData, tx: Tx): void {
+    renewClaimsOfLiveSessions(db, tx.now);
     for (const claim of pruneExpired(db, tx.now)) {
       tx.emit({ event: 'claim:expired', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'ttl' });
     }
@@ -478,7 +527,7 @@ export class Coordinator {
   private grant(db: DbData, tx: Tx, request: Holder & { paths: string[]; kind: ClaimKind }, options: Omit<Parameters<typeof grantClaims>[2], 'now'>): Claim[] {
     const claims = grantClaims(db, request, { ...options, now: tx.now });
     renewSession(db, request.session, tx.now);
-    touchSession(db, request.session, tx.now, options.worktree);
+    touchSession(db, request.session, tx.now, options.worktree, this.agentProcess);
     for (const claim of claims) {
       tx.emit({ event: 'claim:acquired', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id });
     }
@@ -550,49 +599,37 @@ function enqueue(
     deadline: new Date(options.deadline).toISOString(),
     pid: process.pid,
     host: HOST,
+    scope: processScope(),
   };
   db.waiters.push(waiter);
   db.waiters.sort((a, b) => a.seq - b.seq);
   return waiter;
 }
 
-function touchSession(db: DbData, session: string, now: number, worktree: string): void {
+function touchSession(db: DbData, session: string, now: number, worktree: string, process?: AgentProcess): void {
   const nowIso = new Date(now).toISOString();
   const record = db.sessions.find((s) => s.id === session);
   if (record) {
     record.lastSeen = nowIso;
     record.worktree = worktree;
+    if (process) record.process = process;
   } else {
-    db.sessions.push({ id: session, firstSeen: nowIso, lastSeen: nowIso, worktree });
+    db.sessions.push({ id: session, firstSeen: nowIso, lastSeen: nowIso, worktree, ...(process ? { process } : {}) });
   }
 }
 
-/** A queued request whose process still waits: not past its deadline, (same host) its pid alive, not stalled at the front. */
+/** A queued request whose process still waits: not past its deadline, its pid alive where we can see it, not stalled at the front. */
 function waiterAlive(waiter: Waiter, now: number): boolean {
-  return !isGhostWaiter(waiter, now) && !(waiter.host === HOST && !pidAlive(waiter.pid)) && !isStalledWaiter(waiter, now);
+  return !isGhostWaiter(waiter, now) && !(pidVisible(waiter) && !pidAlive(waiter.pid)) && !isStalledWaiter(waiter, now);
 }
 
 /** The data as a reader should see it: expired claims and dead waiters left out. */
 function liveView(db: DbData, now: number): DbData {
   return {
     ...db,
-    claims: db.claims.filter((c) => isLive(c, now)),
+    claims: claimsWithLiveSessionsRenewed(db, now).filter((c) => isLive(c, now)),
     waiters: db.waiters.filter((w) => waiterAlive(w, now)),
   };
-}
-
-function externalKey(input: string, cwd: string): string {
-  const key = path.posix.normalize(path.resolve(cwd, input).split(path.sep).join('/'));
-  return input.endsWith('/') && !key.endsWith('/') ? `${key}/` : key;
-}
-
-function markDirectory(input: string, cwd: string): string {
-  if (isGlob(input) || input.endsWith('/')) return input;
-  try {
-    return fs.statSync(path.resolve(cwd, input)).isDirectory() ? `${input}/` : input;
-  } catch {
-    return input;
-  }
 }
 
 const CLAIM_ID = /^c-[0-9a-f]{8}$/;

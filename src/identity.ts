@@ -4,23 +4,34 @@ import { badInput } from './core/errors.js';
 export interface IdentitySources {
   /** `--session` on the command line. */
   flag?: string | undefined;
-  /** A hook payload's `session_id`. */
-  payloadSession?: string | undefined;
   env?: NodeJS.ProcessEnv;
 }
 
 /**
- * The session a request acts for, in order: `--session`, `FLC_SESSION`,
- * `CLAUDE_CODE_SESSION_ID`, a hook payload's `session_id`, else `cli:<user>@<host>`
- * for a person at a terminal.
+ * The session a command acts for, in order: `--session`, `FLC_SESSION`,
+ * `CLAUDE_CODE_SESSION_ID`, else `cli:<user>@<host>` for a person at a terminal.
+ * Agent hooks do not use this: see `hookSession`.
  */
 export function resolveSession(sources: IdentitySources = {}): string {
   const env = sources.env ?? process.env;
-  const candidates = [sources.flag, env.FLC_SESSION, env.CLAUDE_CODE_SESSION_ID, sources.payloadSession];
+  const candidates = [sources.flag, env.FLC_SESSION, env.CLAUDE_CODE_SESSION_ID];
   for (const candidate of candidates) {
     if (candidate !== undefined && candidate.trim() !== '') return validateSession(candidate.trim());
   }
   return defaultSession();
+}
+
+/**
+ * The session an agent hook acts for: the payload's `session_id`, and nothing else. The
+ * environment a hook inherits may belong to the shell that started Claude Code (an exported
+ * FLC_SESSION) or to a parent Claude session (a `claude -p` run from its Bash tool), so it never
+ * names the session here. A payload without a usable session_id acts for no one.
+ */
+export function hookSession(payloadSession: string | undefined): { ok: true; session: string } | { ok: false; problem: string } {
+  const session = payloadSession?.trim() ?? '';
+  if (session === '') return { ok: false, problem: 'hook input has no session_id' };
+  if (session.length > 200 || /[\u0000-\u001f]/.test(session)) return { ok: false, problem: 'hook input has an unusable session_id (control characters, or over 200 characters)' };
+  return { ok: true, session };
 }
 
 export function defaultSession(): string {

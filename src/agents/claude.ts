@@ -14,6 +14,16 @@ export interface ClaudePayload {
   toolName?: string | undefined;
   /** The file an edit tool targets, as given (absolute in practice). */
   filePath?: string | undefined;
+  /** SessionStart: why the session (re)started: startup, resume, clear, compact. */
+  source?: string | undefined;
+  /** SessionEnd: why it ended: clear, resume, logout, prompt_input_exit, other. */
+  reason?: string | undefined;
+  /**
+   * Stop (Claude Code 2.1+): the `agent_id`s of subagents still in flight (`background_tasks`
+   * entries of type subagent; their `id` is the agent_id). Undefined when the payload does not
+   * say (older versions, whose subagents all end before the main agent's Stop).
+   */
+  runningSubagents?: string[] | undefined;
 }
 
 export type ParseResult = { ok: true; payload: ClaudePayload } | { ok: false; problem: string };
@@ -46,8 +56,18 @@ export function parseClaudePayload(input: string): ParseResult {
       cwd: text(raw.cwd),
       toolName: text(raw.tool_name),
       filePath: text(toolInput.file_path) ?? text(toolInput.notebook_path),
+      source: text(raw.source),
+      reason: text(raw.reason),
+      runningSubagents: Array.isArray(raw.background_tasks) ? raw.background_tasks.filter(isSubagentTask).map((t) => text((t as Record<string, unknown>).id) ?? '?') : undefined,
     },
   };
+}
+
+/** A `background_tasks` entry that is a subagent (`type: "subagent"`, or one naming an `agent_type`). */
+function isSubagentTask(task: unknown): boolean {
+  if (!task || typeof task !== 'object') return false;
+  const t = task as Record<string, unknown>;
+  return t.type === 'subagent' || typeof t.agent_type === 'string';
 }
 
 export function isEditTool(toolName: string | undefined): boolean {

@@ -1,5 +1,5 @@
 import type { Coordinator } from '../coordinator.js';
-import { age, blockerLine, timeLeft } from '../cli/describe.js';
+import { age, blockerLine, expiryText } from '../cli/describe.js';
 import { parseTtl } from '../core/duration.js';
 import { FlcError } from '../core/errors.js';
 import { parseKind } from '../core/kinds.js';
@@ -90,7 +90,7 @@ export async function runClaimTool(name: string, params: unknown, context: ToolC
       if (!result.granted) {
         throw new Error(`Not claimed: ${result.error}.\n${result.conflicts.map((b) => blockerLine(b)).join('\n')}\nWork on other files and try again later.`);
       }
-      const lines = result.claims.map((c) => `${c.path} (${c.kind}, id ${c.id}, expires in ${timeLeft(c.expiresAt)})`);
+      const lines = result.claims.map((c) => `${c.path} (${c.kind}, id ${c.id}, ${expiryText(c.expiresAt)})`);
       return { text: `Claimed ${lines.join(', ')}.`, details: { granted: true, claims: result.claims } };
     }
     case 'file_claiming_release': {
@@ -104,7 +104,7 @@ export async function runClaimTool(name: string, params: unknown, context: ToolC
       const status = coordinator.status();
       const now = Date.now();
       const lines = status.claims.map(
-        (c) => `${c.path}: ${c.kind} by ${holderLabel(c)}${c.session === session ? ' (you)' : ''}, ${age(c.acquiredAt, now)}, expires in ${timeLeft(c.expiresAt, now)}${c.reason ? ` — "${c.reason}"` : ''} [${c.id}]`,
+        (c) => `${c.path}: ${c.kind} by ${holderLabel(c)}${c.session === session ? ' (you)' : ''}, ${age(c.acquiredAt, now)}, ${expiryText(c.expiresAt, now)}${c.reason ? ` — "${c.reason}"` : ''} [${c.id}]`,
       );
       const waiting = status.waiters.map((w) => `${w.paths.join(' ')}: ${holderLabel(w)} waiting for ${w.kind} (${age(w.enqueuedAt, now)})`);
       const text = lines.length ? lines.join('\n') + (waiting.length ? `\nWaiting:\n${waiting.join('\n')}` : '') : 'No claims.';

@@ -24,11 +24,12 @@ export class CheckCommand extends FlcCommand {
   kind = Option.String('--kind,-k', 'write', { description: 'read, write (default) or exclusive' });
   sessionFlag = Option.String('--session,-s', { description: 'Ask for this session' });
   agent = Option.String('--agent', { description: 'Subagent id within the session' });
+  literal = Option.Boolean('--literal', false, { description: 'The paths are file names, never globs: * ? [ ] { } are part of the name' });
 
   async run(): Promise<number> {
     const kind = parseKind(this.kind);
     const session = this.session(this.sessionFlag);
-    const result = this.coordinator().check({ paths: this.targets, kind, session, agent: this.agent });
+    const result = this.coordinator().check({ paths: this.targets, literal: this.literal, kind, session, agent: this.agent });
     if (this.json) {
       this.printJson({ ...result, kind, session });
     } else if (result.ok) {

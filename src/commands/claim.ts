@@ -13,6 +13,8 @@ export class ClaimCommand extends FlcCommand {
     details: `
       Claims one or more paths for this session: files, directories ending in \`/\`, or globs (quote them). A claim of several paths is all-or-nothing.
 
+      A path that exists is a path, never a glob: \`app/[slug]/page.tsx\` claims that file, \`app/[slug]\` that directory. Symbolic links are resolved, so a link and its target are one claim. To claim a name that looks like a glob before it exists, use \`--literal\` or escape its characters with a backslash (\`app/\\[id\\]/page.tsx\`).
+
       Kinds: \`read\` (shared), \`write\` (the default; coexists with reads), \`exclusive\` (nothing else). A session never conflicts with itself: claiming again renews the claim and may change its kind.
 
       Without \`--wait\`, a conflict is refused at once (exit 1) naming the holder. With \`--wait\`, the request queues (first come, first served) and is granted as soon as the paths free up, or refused when \`--timeout\` passes. A wait that would close a cycle (A waits for B, B waits for A) is refused at once.
@@ -25,6 +27,7 @@ export class ClaimCommand extends FlcCommand {
       ['Wait up to 2 minutes for a held file', 'flc claim src/app.ts --wait --timeout 2m'],
       ['Share a file for reading, for 30 minutes', 'flc claim docs/spec.md --kind read --ttl 30m'],
       ['Claim as a named session, JSON result', 'flc claim src/app.ts --session agent-7 --json'],
+      ['Claim a file that looks like a glob, before it exists', "flc claim --literal 'app/[id]/page.tsx'"],
     ],
   });
 
@@ -35,6 +38,7 @@ export class ClaimCommand extends FlcCommand {
   ttl = Option.String('--ttl', { description: 'Time to live, e.g. 5m, 1h, or none (default: config ttl)' });
   wait = Option.Boolean('--wait,-w', false, { description: 'Queue and wait instead of refusing at once' });
   timeout = Option.String('--timeout,-t', { description: 'How long --wait waits, e.g. 30s, 2m (default: config waitTimeout)' });
+  literal = Option.Boolean('--literal', false, { description: 'The paths are file names, never globs: * ? [ ] { } are part of the name' });
   reason = Option.String('--reason,-r', { description: 'Why you claim it; shown to whoever is blocked' });
 
   async run(): Promise<number> {
@@ -51,6 +55,7 @@ export class ClaimCommand extends FlcCommand {
     try {
       const result = await coordinator.claim({
         paths: this.targets,
+        literal: this.literal,
         kind,
         session,
         agent: this.agent,

@@ -3,6 +3,7 @@ import { FlcCommand } from '../cli/base.js';
 import { table } from '../cli/style.js';
 import { CONFIG_KEYS, type ConfigKey, assertConfigKey, parseAssignments, showConfigValue } from '../core/config.js';
 import { EXIT } from '../core/errors.js';
+import { syncClaudeHookTimeouts } from '../install/claude.js';
 
 const KEY_LIST = Object.entries(CONFIG_KEYS)
   .map(([key, spec]) => `- \`${key}\`: ${spec.describe}`)
@@ -79,10 +80,14 @@ export class ConfigSetCommand extends FlcCommand {
 
   async run(): Promise<number> {
     const changes = parseAssignments(this.assignments);
-    const config = await this.coordinator().store.updateConfig(changes);
+    const coordinator = this.coordinator();
+    const config = await coordinator.store.updateConfig(changes);
+    // Claude Code cancels a hook at its timeout and makes the edit: the installed timeout follows the wait.
+    const synced = 'waitTimeout' in changes ? syncClaudeHookTimeouts(coordinator.repo, config.waitTimeout) : [];
     const keys = Object.keys(changes) as ConfigKey[];
     if (this.json) this.printJson(Object.fromEntries(keys.map((k) => [k, showConfigValue(k, config[k])])));
     else for (const k of keys) this.print(`${k} = ${showConfigValue(k, config[k])}`);
+    for (const file of synced) this.warn(`flc: updated the Claude Code PreToolUse hook timeout in ${file} to match (commit it if the team shares it)`);
     return EXIT.ok;
   }
 }

@@ -4,7 +4,9 @@ import { FlcCommand } from '../cli/base.js';
 import { isFlcError, EXIT } from '../core/errors.js';
 import { isLive } from '../core/rules.js';
 import { readOwner } from '../store/mutex.js';
+import { describeProblems } from '../core/validate.js';
 import { guardHookStatus } from '../git/hooks.js';
+import { inspectClaudeHooks } from '../install/claude.js';
 
 interface Check {
   name: string;
@@ -18,9 +20,11 @@ export class DoctorCommand extends FlcCommand {
   static usage = Command.Usage({
     description: "check the store's health, and repair it",
     details: `
-      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal, the store lock, and whether the pre-commit guard is installed where git will run it.
+      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal, the store lock, whether the pre-commit guard is installed where git will run it, and, where flc's Claude Code hooks are installed, whether their command finds flc and their PreToolUse timeout leaves room for \`waitTimeout\`.
 
-      \`--repair\` moves a corrupt \`db.json\` aside (it is kept, as \`db.json.corrupt-<time>\`) and starts an empty store, and removes a lock left by a dead process. It says what it did.
+      Also: a \`db.json\` that is a symbolic link (refused), a journal that cannot be written, and temp files left by killed processes.
+
+      \`--repair\` repairs \`db.json\`: bad entries (a null waiter, a claim of an unknown kind, ...) are dropped and every valid entry is kept; a file that is not a store at all is replaced by an empty store. The original is kept as \`db.json.corrupt-<time>-<id>\`, and the repair is journaled. It also breaks a lock left by a dead process and removes old temp files. It says what it did.
 
       Exit codes: 0 healthy (or repaired), 3 a problem remains.
     `,
@@ -30,7 +34,7 @@ export class DoctorCommand extends FlcCommand {
     ],
   });
 
-  repair = Option.Boolean('--repair', false, { description: 'Move a corrupt store aside and start fresh; clear a dead lock' });
+  repair = Option.Boolean('--repair', false, { description: 'Drop bad store entries (keeping the original aside), clear a dead lock and old temp files' });
 
   async run(): Promise<number> {
     const coordinator = this.coordinator();
@@ -40,20 +44,33 @@ export class DoctorCommand extends FlcCommand {
     checks.push({ name: 'repository', ok: true, detail: `${coordinator.repo.root} (store in ${store.dir})` });
 
     if (this.repair) {
-      const { movedTo } = await store.repair();
-      if (movedTo) actions.push(`moved the corrupt store to ${movedTo} and started an empty one`);
+      const owner = readOwner(store.mutex.lockPath);
+      const stale = owner && store.mutex.isStale(owner);
+      try {
+        const { movedTo, dropped } = await store.repair(); // takes the lock: a stale one is broken
+        if (stale) actions.push(`removed a stale lock left by pid ${owner.pid} on ${owner.host}`);
+        if (movedTo && dropped.length) actions.push(`dropped ${dropped.length} bad entr${dropped.length === 1 ? 'y' : 'ies'} (${describeProblems(dropped)}), kept every valid one; the original is ${movedTo}`);
+        else if (movedTo) actions.push(`moved the corrupt store to ${movedTo} and started an empty one`);
+        const removed = await store.removeLeftovers();
+        if (removed.length) actions.push(`removed ${removed.length} leftover temp file(s) of killed processes`);
+      } catch (error) {
+        if (!isFlcError(error)) throw error;
+        actions.push(`could not repair: ${error.message}`); // the checks below say what remains
+      }
     }
 
     if (!fs.existsSync(store.dbPath)) {
       checks.push({ name: 'db.json', ok: true, detail: 'not created yet (made on first claim or by `flc init`)' });
     } else {
       try {
+        store.refuseSymlink();
         const db = store.read();
         const now = Date.now();
         const live = db.claims.filter((c) => isLive(c, now)).length;
         checks.push({ name: 'db.json', ok: true, detail: `${live} live claim(s), ${db.claims.length - live} expired, ${db.waiters.length} waiter(s), ${db.sessions.length} session(s)` });
       } catch (error) {
-        checks.push({ name: 'db.json', ok: false, detail: isFlcError(error) ? error.message : String(error), fix: 'flc doctor --repair' });
+        const symlink = isFlcError(error) && /symbolic link/.test(error.message);
+        checks.push({ name: 'db.json', ok: false, detail: isFlcError(error) ? error.message : String(error), fix: symlink ? error.hint! : 'flc doctor --repair' });
       }
     }
 
@@ -65,21 +82,31 @@ export class DoctorCommand extends FlcCommand {
     }
 
     const journalSize = sizeOf(store.journal.path) + sizeOf(store.journal.rotatedPath);
-    checks.push({ name: 'journal', ok: true, detail: `${(journalSize / 1024).toFixed(1)} KiB in events.jsonl (+ events.1.jsonl)` });
+    const journalProblem = store.journal.writeProblem();
+    checks.push(
+      journalProblem
+        ? { name: 'journal', ok: false, detail: `${journalProblem}; changes are still saved, but not journaled`, fix: 'make the journal files writable by every user of the repository (or move them aside)' }
+        : { name: 'journal', ok: true, detail: `${(journalSize / 1024).toFixed(1)} KiB in events.jsonl (+ events.1.jsonl)` },
+    );
 
     const owner = readOwner(store.mutex.lockPath);
     if (!owner) {
-      checks.push({ name: 'lock', ok: true, detail: 'free' });
+      checks.push({ name: 'lock', ok: true, detail: fs.existsSync(store.mutex.lockPath) ? 'held by something that is not flc (broken once 10 s old)' : 'free' });
     } else if (store.mutex.isStale(owner)) {
-      if (this.repair) {
-        fs.rmSync(store.mutex.lockPath, { force: true });
-        actions.push(`removed a stale lock left by pid ${owner.pid} on ${owner.host}`);
-        checks.push({ name: 'lock', ok: true, detail: 'free (stale lock removed)' });
-      } else {
-        checks.push({ name: 'lock', ok: true, detail: `stale, left by pid ${owner.pid} on ${owner.host}; the next transaction breaks it` });
-      }
+      checks.push({ name: 'lock', ok: true, detail: `stale, left by pid ${owner.pid} on ${owner.host}; the next transaction breaks it` });
     } else {
       checks.push({ name: 'lock', ok: true, detail: `held by pid ${owner.pid} on ${owner.host} (a transaction in progress)` });
+    }
+
+    const leftovers = store.leftovers().filter((l) => l.removable);
+    if (leftovers.length) {
+      const names = leftovers.slice(0, 3).map((l) => l.name).join(', ');
+      checks.push({
+        name: 'leftovers',
+        ok: false,
+        detail: `${leftovers.length} leftover temp file(s) of killed processes: ${names}${leftovers.length > 3 ? ', ...' : ''}`,
+        fix: 'flc doctor --repair (the next change to the store removes them too)',
+      });
     }
 
     const guard = guardHookStatus(coordinator.repo);
@@ -94,6 +121,12 @@ export class DoctorCommand extends FlcCommand {
       ok: true, // a missing guard is a choice (flc init --no-guard), not a fault
       detail: guard.wouldRun ? `installed and runs on commit ${guard.detail}; guard.mode = ${mode}` : `not active: ${guard.detail}`,
     });
+
+    try {
+      checks.push(...inspectClaudeHooks(coordinator.repo, store.config().waitTimeout));
+    } catch {
+      // config unreadable: reported above
+    }
 
     const healthy = checks.every((c) => c.ok);
     if (this.json) {

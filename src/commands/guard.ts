@@ -1,6 +1,6 @@
 import { Command, Option } from '../cli/clipanion.js';
 import { FlcCommand } from '../cli/base.js';
-import { age, timeLeft } from '../cli/describe.js';
+import { age, expiryText } from '../cli/describe.js';
 import { type GuardFinding, type GuardMode, parseGuardMode } from '../core/guard.js';
 import { EXIT, isFlcError } from '../core/errors.js';
 import { holderLabel } from '../core/types.js';
@@ -75,6 +75,6 @@ function describe(finding: GuardFinding, now: number): string {
   const who = c.agent ? `${c.session} (agent ${c.agent})` : c.session;
   const via = c.path === finding.path ? '' : ` via ${c.path}`;
   const where = finding.why === 'other-worktree' ? ` in worktree ${c.worktree}` : '';
-  const expiry = c.expiresAt === null ? 'no expiry' : `expires in ${timeLeft(c.expiresAt, now)}`;
+  const expiry = c.expiresAt === null ? 'no expiry' : expiryText(c.expiresAt, now);
   return `held by ${who}${via}${where}, ${c.kind}, for ${age(c.acquiredAt, now)}, ${expiry}${c.reason ? ` — "${c.reason}"` : ''}`;
 }

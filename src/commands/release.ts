@@ -27,10 +27,11 @@ export class ReleaseCommand extends FlcCommand {
   force = Option.Boolean('--force,-f', false, { description: "Also release other sessions' claims (journaled)" });
   sessionFlag = Option.String('--session,-s', { description: 'Act as this session' });
   agent = Option.String('--agent', { description: "Only this subagent's claims" });
+  literal = Option.Boolean('--literal', false, { description: 'The paths are file names, never globs: * ? [ ] { } are part of the name' });
 
   async run(): Promise<number> {
     const session = this.session(this.sessionFlag);
-    const result = await this.coordinator().release({ targets: this.targets, all: this.all, force: this.force, session, agent: this.agent });
+    const result = await this.coordinator().release({ targets: this.targets, literal: this.literal, all: this.all, force: this.force, session, agent: this.agent });
     if (this.json) {
       this.printJson({ ok: true, count: result.released.length, released: result.released, notFound: result.notFound, session });
       return EXIT.ok;

@@ -25,15 +25,31 @@ export function parseDuration(input: string, what = 'duration'): number {
   return Math.round(total);
 }
 
-/** Parses a TTL: a duration, or "none"/"0" for a claim that never expires (null). */
+/** The shortest TTL a claim may have: anything shorter would be expired before it is used. */
+export const MIN_TTL_MS = 1000;
+
+/**
+ * Parses a TTL: a duration of at least 1s, or "0", "none" or "never" for a claim that never
+ * expires (null). A zero or sub-second duration ("0s", "500ms") is refused, not rounded.
+ */
 export function parseTtl(input: string): number | null {
   const text = input.trim().toLowerCase();
   if (text === 'none' || text === 'never' || text === '0') return null;
-  return parseDuration(input, 'ttl');
+  return checkTtl(parseDuration(input, 'ttl'), input);
+}
+
+/** A TTL in ms (library callers), refused under MIN_TTL_MS; null = never expires. */
+export function checkTtl(ms: number | null, shown: string = `${ms}ms`): number | null {
+  if (ms === null) return null;
+  if (!Number.isFinite(ms) || ms < MIN_TTL_MS) {
+    throw badInput(`ttl ${shown} is too short: a claim must live at least 1s`, 'use a ttl of at least 1s (e.g. 30s, 5m), or 0/never for a claim that never expires');
+  }
+  return ms;
 }
 
 /** Formats milliseconds for people: "850ms", "42s", "4m 10s", "2h 5m", "3d 4h". */
 export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms)) return 'an unknown time';
   const abs = Math.abs(ms);
   if (abs < 1000) return `${Math.round(abs)}ms`;
   const seconds = Math.floor(abs / 1000);

@@ -1,7 +1,8 @@
 import { globMatcher } from './glob.js';
 import { badInput } from './errors.js';
 import { isLive } from './rules.js';
-import { patternType } from './paths.js';
+import { patternsOverlap } from './overlap.js';
+import { patternType, unescapeLiteral } from './paths.js';
 import type { Claim } from './types.js';
 
 export const GUARD_MODES = ['block', 'warn', 'off'] as const;
@@ -38,6 +39,19 @@ export interface GuardInput {
   worktree: string;
   otherWorktrees: WorktreePolicy;
   now: number;
+  /**
+   * Staged symbolic links and the claim keys of what they point to (before and after the
+   * change): a commit of a link also touches its targets, which is what a claim made through
+   * the link is keyed by.
+   */
+  links?: StagedLink[] | undefined;
+}
+
+export interface StagedLink {
+  /** The link's own path, as staged. */
+  path: string;
+  /** The claim key of a target inside the repository (a file, or a directory ending in `/`). */
+  target: string;
 }
 
 const CHANGE_NAMES: Record<string, string> = { A: 'added', M: 'modified', D: 'deleted', T: 'type changed', U: 'unmerged', C: 'copied' };
@@ -75,6 +89,15 @@ export function evaluateGuard(input: GuardInput): GuardFinding[] {
       if (finding) findings.push({ path, change, claim, ...finding });
     }
   }
+  for (const link of input.links ?? []) {
+    const change = `through its symbolic link ${link.path}`;
+    const path = unescapeLiteral(link.target);
+    for (const claim of others.filter((c) => patternsOverlap(c.path, link.target))) {
+      const finding = classify(claim, input);
+      const known = findings.some((f) => f.claim === claim && f.path === path);
+      if (finding && !known) findings.push({ path, change, claim, ...finding });
+    }
+  }
   return findings;
 }
 
@@ -98,8 +121,9 @@ function indexClaims(claims: Claim[]) {
   };
   for (const claim of claims) {
     const type = patternType(claim.path);
-    if (type === 'file') add(files, claim.path, claim);
-    else if (type === 'dir') add(dirs, claim.path, claim);
+    // Staged paths are names; a literal key may carry escapes (`app/\[slug\]/`).
+    if (type === 'file') add(files, unescapeLiteral(claim.path), claim);
+    else if (type === 'dir') add(dirs, unescapeLiteral(claim.path), claim);
     else globs.push({ claim, match: globMatcher(claim.path) });
   }
   return {

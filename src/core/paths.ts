@@ -4,10 +4,31 @@ import { FlcError, badInput } from './errors.js';
 
 export type PatternType = 'file' | 'dir' | 'glob';
 
-const GLOB_CHARS = /[*?[\]{}]|[!+@]\(/;
-
+/**
+ * Does `pattern` contain a glob character that is not escaped with a backslash? `*?[]{}`
+ * and the extglob openers `!( +( @(`. `app/\[slug\]/page.tsx` is a literal name.
+ */
 export function isGlob(pattern: string): boolean {
-  return GLOB_CHARS.test(pattern);
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === '\\') i++;
+    else if ('*?[]{}'.includes(c)) return true;
+    else if ('!+@'.includes(c) && pattern[i + 1] === '(') return true;
+  }
+  return false;
+}
+
+/**
+ * The key of a literal name: the characters that would make it a glob (and the backslash)
+ * escaped with a backslash, as picomatch reads them: `app/[slug]` -> `app/\[slug\]`.
+ */
+export function escapeLiteral(name: string): string {
+  return name.replace(/[\\*?[\]{}]|(?<=[!+@])\(/g, '\\$&');
+}
+
+/** The name a literal key stands for: backslash escapes removed (`app/\[slug\]` -> `app/[slug]`). */
+export function unescapeLiteral(key: string): string {
+  return key.replace(/\\(.)/gs, '$1');
 }
 
 export function patternType(pattern: string): PatternType {
@@ -27,31 +48,43 @@ export function relativeToRoot(absolute: string, root: string): string | null {
   return toPosix(rel);
 }
 
+/** Names are kept exactly as given (spaces included); only an empty name or a NUL byte is refused. */
+export function checkName(input: string): void {
+  if (input === '') throw badInput('empty path', 'name a file, a directory ending in / or a glob');
+  if (input.includes('\0')) throw badInput('path contains a NUL byte', 'name a file, a directory ending in / or a glob');
+}
+
+export interface NormalizeOptions {
+  /** `input` is a file name, never a pattern: glob characters and backslashes are part of it. */
+  literal?: boolean | undefined;
+}
+
 /**
  * Normalises what a user or agent typed into the key claims are stored under: a
  * repo-relative POSIX path (`src/a.ts`), a directory prefix (`src/api/`) or a glob whose
  * static part is made repo-relative (`src/**\/*.test.ts`). `./a`, `sub/../a`, an absolute
  * path inside the repository and a path typed from a subdirectory all give the same key.
- * The whole repository (`.`) becomes `**`.
+ * The whole repository (`.`) becomes `**`. Typed text is read as a pattern (a backslash
+ * escapes the next character); a literal name's glob characters are escaped in its key.
  */
-export function normalizeClaimPath(input: string, cwd: string, root: string): string {
-  const raw = input.trim();
-  if (raw === '') throw badInput('empty path', 'name a file, a directory ending in / or a glob');
-  if (raw.includes('\0')) throw badInput('path contains a NUL byte');
-  if (isGlob(raw)) return normalizeGlob(raw, cwd, root);
-  const wantsDir = raw.endsWith('/') || raw.endsWith(`${path.sep}`) || /(^|\/)\.\.?$/.test(raw);
-  const rel = relativeToRoot(path.resolve(cwd, raw), root);
+export function normalizeClaimPath(input: string, cwd: string, root: string, options: NormalizeOptions = {}): string {
+  checkName(input);
+  if (!options.literal && isGlob(input)) return normalizeGlob(input, cwd, root);
+  const name = options.literal ? input : unescapeLiteral(input);
+  const wantsDir = name.endsWith('/') || name.endsWith(`${path.sep}`) || /(^|\/)\.\.?$/.test(name);
+  const rel = relativeToRoot(path.resolve(cwd, name), root);
   if (rel === null) throw outside(input, root);
   if (rel === '') return '**';
-  return wantsDir ? `${rel}/` : rel;
+  const key = escapeLiteral(rel);
+  return wantsDir ? `${key}/` : key;
 }
 
 function normalizeGlob(raw: string, cwd: string, root: string): string {
   const { base, glob } = splitGlob(raw);
-  const rel = relativeToRoot(path.resolve(cwd, base || '.'), root);
+  const rel = relativeToRoot(path.resolve(cwd, unescapeLiteral(base) || '.'), root);
   if (rel === null) throw outside(raw, root);
   if (!glob) throw badInput(`cannot read the glob "${raw}"`, 'quote globs so the shell leaves them alone');
-  return rel === '' ? glob : `${rel}/${glob}`;
+  return rel === '' ? glob : `${escapeLiteral(rel)}/${glob}`;
 }
 
 function outside(input: string, root: string): FlcError {

@@ -38,6 +38,8 @@ export interface Waiter extends Holder {
   deadline: string;
   pid: number;
   host: string;
+  /** Where `pid` is meaningful (host boot + PID namespace); without it the pid is not checked. */
+  scope?: string | undefined;
   /** When a transaction first saw it grantable (at the front, paths free); see core/waiting. */
   readyAt?: string | undefined;
 }
@@ -47,6 +49,16 @@ export interface SessionRecord {
   firstSeen: string;
   lastSeen: string;
   worktree?: string | undefined;
+  /** The agent process the session runs in (Claude Code's CLAUDE_PID), recorded by its hooks. */
+  process?: AgentProcess | undefined;
+}
+
+/** A process, identified well enough to tell it from a later one that reuses its pid. */
+export interface AgentProcess {
+  pid: number;
+  host: string;
+  /** The process's start time (Linux: clock ticks since boot, from /proc/<pid>/stat), when readable. */
+  start?: string | undefined;
 }
 
 export interface DbData {

@@ -1,13 +1,17 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { type ClaudePayload, isEditTool, parseClaudePayload } from '../agents/claude.js';
+import { SESSION_END_BUDGET_MS, hookWaitLimitMs, installedHookTimeoutMs } from '../agents/claude-timeouts.js';
 import { describeRefusal } from '../agents/refusal.js';
 import { Coordinator } from '../coordinator.js';
+import { agentProcess } from '../coordinator/sessions.js';
 import { isFlcError } from '../core/errors.js';
 import { relativeToRoot } from '../core/paths.js';
+import type { AgentProcess } from '../core/types.js';
 import { realPathAllowingMissing } from '../git/real-path.js';
 import { findRepo, type RepoInfo } from '../git/repo.js';
-import { resolveSession } from '../identity.js';
+import { hookSession } from '../identity.js';
+import * as sessionRepos from './session-stores.js';
 
 /** What the hook process does: its exit code and the lines it writes to stderr (never stdout). */
 export interface HookOutcome {
@@ -17,6 +21,9 @@ export interface HookOutcome {
 
 const ALLOW: HookOutcome = { exitCode: 0, stderr: [] };
 
+/** SessionEnd reasons after which the same Claude Code process goes on under another session id. */
+const CONTINUED = new Set(['clear', 'resume']);
+
 /**
  * `flc hook claude`: one entry for every Claude Code hook event. Silent on success (zero
  * context tokens); exit 2 with a reason only for a real refusal of an edit; on anything
@@ -25,65 +32,168 @@ const ALLOW: HookOutcome = { exitCode: 0, stderr: [] };
 export async function runClaudeHook(input: string, env: NodeJS.ProcessEnv = process.env): Promise<HookOutcome> {
   const parsed = parseClaudePayload(input);
   if (!parsed.ok) return warnAndJournal(parsed.problem, env);
+  const identity = hookSession(parsed.payload.sessionId);
+  // The payload is the only source of identity in a hook: without one, act for no one.
+  if (!identity.ok) return warnAndJournal(`${identity.problem}; ${parsed.payload.event} ignored, allowed`, env, parsed.payload.cwd);
+  const context: HookContext = { payload: parsed.payload, session: identity.session, env, process: processOf(env) };
   try {
-    return await dispatch(parsed.payload, env);
+    return await dispatch(context);
   } catch (error) {
     const message = isFlcError(error) ? error.message : (error as Error)?.message ?? String(error);
-    return warnAndJournal(`internal error (${message}); allowed`, env, parsed.payload.cwd);
+    return warnAndJournal(`internal error (${message}); allowed`, env, parsed.payload.cwd, identity.session);
   }
 }
 
-async function dispatch(payload: ClaudePayload, env: NodeJS.ProcessEnv): Promise<HookOutcome> {
-  const session = resolveSession({ payloadSession: payload.sessionId, env });
-  const holder = { session, agent: payload.agentId };
+interface HookContext {
+  payload: ClaudePayload;
+  session: string;
+  env: NodeJS.ProcessEnv;
+  /** The Claude Code process (CLAUDE_PID): while it runs, the session's claims do not lapse. */
+  process: AgentProcess | undefined;
+}
 
-  if (payload.event === 'PreToolUse' && isEditTool(payload.toolName)) {
-    if (!payload.filePath) return warnAndJournal(`${payload.toolName} input has no file_path; allowed`, env, payload.cwd);
-    const file = path.resolve(payload.cwd ?? process.cwd(), payload.filePath);
-    const coordinator = coordinatorForFile(file);
-    if (!coordinator) return ALLOW; // not in a repository, or inside .git: not flc's business
-    const result = await coordinator.claim({ ...holder, paths: [file], kind: 'write', wait: true, reason: `${payload.toolName} (Claude Code)` });
-    return result.granted ? ALLOW : { exitCode: 2, stderr: [describeRefusal(relativeToRoot(file, coordinator.repo.root) ?? file, result)] };
-  }
+async function dispatch(context: HookContext): Promise<HookOutcome> {
+  const { payload, session } = context;
+  if (payload.event === 'PreToolUse' && isEditTool(payload.toolName)) return claimForEdit(context);
 
-  const coordinator = coordinatorFor(payload.cwd ?? process.cwd());
-  if (!coordinator) return ALLOW;
-  const release = coordinator.store.config().release;
+  const coordinator = coordinatorFor(payload.cwd ?? process.cwd(), context.process);
   switch (payload.event) {
     case 'SessionStart':
-      await coordinator.renew(session, { started: true, detail: 'Claude Code' }); // registers it; every write also prunes expired claims
-      if (env.CLAUDE_ENV_FILE && payload.sessionId) exportSession(env.CLAUDE_ENV_FILE, payload.sessionId);
+      sessionRepos.pruneOld();
+      if (coordinator) {
+        await coordinator.renew(session, { started: true, detail: `Claude Code (${payload.source ?? 'start'})` }); // registers it; every write also prunes expired claims
+        await takeOver(context, coordinator);
+      }
+      if (context.env.CLAUDE_ENV_FILE) exportSession(context.env.CLAUDE_ENV_FILE, session);
+      return ALLOW;
+    case 'UserPromptSubmit':
+      // A turn that ended without Stop (an API error, an interrupt) is over once the next prompt comes.
+      if (coordinator) await takeOver(context, coordinator);
+      await forEachRepo(context, coordinator, (c) => endTurn(c, session, 'all'));
       return ALLOW;
     case 'PostToolUse':
-      if (release === 'edit' && isEditTool(payload.toolName) && payload.filePath) {
+      if (!coordinator) return ALLOW;
+      if (coordinator.store.config().release === 'edit' && isEditTool(payload.toolName) && payload.filePath) {
         const file = path.resolve(payload.cwd ?? process.cwd(), payload.filePath);
-        const key = relativeToRoot(file, coordinator.repo.root);
-        if (key !== null && key !== '') {
-          await coordinator.release({ ...holder, targets: [file] });
+        const owner = coordinatorForFile(file, context.process);
+        if (owner) {
+          await owner.release({ session, agent: payload.agentId, targets: [file], literal: true });
           return ALLOW;
         }
       }
       await coordinator.renew(session);
       return ALLOW;
     case 'Stop':
-      if (release === 'turn') await coordinator.release({ session, all: true });
-      else await coordinator.renew(session);
+    case 'StopFailure':
+      // Subagents may still run in the background after the main agent stops (Claude Code 2.1
+      // lists them in background_tasks): they keep their claims until their own SubagentStop.
+      // A subagent not listed has ended, even without a SubagentStop (a crash): its claims go.
+      // StopFailure does not say, so every subagent keeps its claims then.
+      await forEachRepo(context, coordinator, (c) => endTurn(c, session, payload.event === 'StopFailure' ? 'all' : (payload.runningSubagents ?? [])));
       return ALLOW;
     case 'SubagentStop':
-      if (payload.agentId) await coordinator.release({ session, agent: payload.agentId, all: true });
-      else await coordinator.renew(session);
+      if (payload.agentId) await forEachRepo(context, coordinator, (c) => c.release({ session, agent: payload.agentId, all: true }));
+      else await coordinator?.renew(session);
       return ALLOW;
     case 'SessionEnd':
-      await coordinator.endSession(session, 'Claude Code');
-      return ALLOW;
+      return endSession(context, coordinator);
     default:
       // Any other event is a sign of life: it keeps the session's claims from expiring.
-      await coordinator.renew(session);
+      await coordinator?.renew(session);
       return ALLOW;
   }
 }
 
-function coordinatorFor(dir: string): Coordinator | null {
+/** With `release = turn` (each repository's own setting), the turn's claims go; otherwise the turn end is a sign of life. */
+function endTurn(coordinator: Coordinator, session: string, keepAgents: readonly string[] | 'all'): Promise<unknown> {
+  if (coordinator.store.config().release === 'turn') return coordinator.endTurn(session, { keepAgents });
+  return coordinator.renew(session);
+}
+
+async function claimForEdit(context: HookContext): Promise<HookOutcome> {
+  const { payload, session, env } = context;
+  if (!payload.filePath) return warnAndJournal(`${payload.toolName} input has no file_path; allowed`, env, payload.cwd, session);
+  const file = path.resolve(payload.cwd ?? process.cwd(), payload.filePath);
+  if (isDirectory(file)) return warnAndJournal(`${payload.toolName} names a directory (${file}), not a file; nothing claimed, allowed`, env, payload.cwd, session);
+  const coordinator = coordinatorForFile(file, context.process);
+  if (!coordinator) return ALLOW; // not in a repository, or inside .git: not flc's business
+  const holder = { session, agent: payload.agentId };
+  const timeoutMs = hookWaitLimitMs(coordinator.store.config().waitTimeout, installedHookTimeoutMs(env));
+  const result = await coordinator.claim({ ...holder, paths: [file], literal: true, kind: 'write', wait: true, timeoutMs, reason: `${payload.toolName} (Claude Code)` });
+  if (!result.granted) return { exitCode: 2, stderr: [describeRefusal(relativeToRoot(file, coordinator.repo.root) ?? file, result, holder)] };
+  try {
+    sessionRepos.rememberRepo(session, coordinator.repo.root);
+  } catch {
+    // best effort: the claim then lapses by TTL once the session's process is gone
+  }
+  return ALLOW;
+}
+
+/**
+ * SessionEnd releases everything the session holds, in every repository it claimed in, within
+ * Claude Code's short budget for it: past that it gives up with a warning (the claims then lapse
+ * by TTL once the process is gone). After `/clear` or `/resume` the process goes on under a new
+ * id, which takes the claims over at its SessionStart, so nothing is released then.
+ */
+async function endSession(context: HookContext, coordinator: Coordinator | null): Promise<HookOutcome> {
+  const { session, payload } = context;
+  if (context.process && CONTINUED.has(payload.reason ?? '')) {
+    await coordinator?.renew(session);
+    return ALLOW;
+  }
+  let finished = false;
+  const work = forEachRepo(context, coordinator, (c) => c.endSession(session, 'Claude Code')).then(() => {
+    finished = true;
+    sessionRepos.forget(session);
+  });
+  const deadline = new Promise<void>((resolve) => setTimeout(resolve, SESSION_END_BUDGET_MS).unref());
+  await Promise.race([work, deadline]);
+  if (finished) return ALLOW;
+  const problem = `SessionEnd could not release ${session}'s claims within ${SESSION_END_BUDGET_MS} ms (the store is busy); they lapse by TTL once Claude Code has exited`;
+  // The store lock is what is busy, so this one line goes straight to the journal (appends are atomic).
+  try {
+    coordinator?.store.journal.append([{ t: new Date().toISOString(), event: 'hook:error', session, detail: problem }]);
+  } catch {
+    // the warning below still tells
+  }
+  return { exitCode: 0, stderr: [`flc hook: ${problem}`] }; // hookMain exits at once, abandoning the wait for the lock
+}
+
+/** Runs `action` in the cwd's repository and in every other one the session claimed files in. */
+async function forEachRepo<T>(context: HookContext, own: Coordinator | null, action: (c: Coordinator) => Promise<T>): Promise<void> {
+  const seen = new Set<string>();
+  if (own) {
+    seen.add(own.store.dir);
+    await action(own);
+  }
+  for (const root of sessionRepos.reposOf(context.session)) {
+    const other = safe(() => coordinatorFor(root, context.process));
+    if (!other || seen.has(other.store.dir) || !other.store.exists()) continue;
+    seen.add(other.store.dir);
+    await action(other);
+  }
+}
+
+/** `/clear` and `/resume`: this id takes over what earlier ids of the same Claude Code process held, in every repository. */
+async function takeOver(context: HookContext, coordinator: Coordinator): Promise<void> {
+  const earlier = await coordinator.takeOverEarlierSessions(context.session);
+  for (const old of earlier) {
+    for (const root of sessionRepos.reposOf(old)) {
+      const other = safe(() => coordinatorFor(root, context.process));
+      if (other && other.store.dir !== coordinator.store.dir && other.store.exists()) await other.takeOverEarlierSessions(context.session);
+    }
+    sessionRepos.mergeRepos(old, context.session);
+  }
+}
+
+function processOf(env: NodeJS.ProcessEnv): AgentProcess | undefined {
+  const text = env.CLAUDE_PID?.trim();
+  if (!text || !/^\d{1,10}$/.test(text)) return undefined;
+  const pid = Number(text);
+  return pid > 1 ? agentProcess(pid) : undefined;
+}
+
+function coordinatorFor(dir: string, agent?: AgentProcess): Coordinator | null {
   let repo: RepoInfo;
   try {
     repo = findRepo(dir);
@@ -91,41 +201,57 @@ function coordinatorFor(dir: string): Coordinator | null {
     if (isFlcError(error) && error.code === 'NOT_A_REPO') return null;
     throw error;
   }
-  return new Coordinator(repo, dir);
+  const coordinator = new Coordinator(repo, dir);
+  coordinator.agentProcess = agent;
+  return coordinator;
 }
 
 /** The repository holding `file` (which may not exist yet), unless the file is outside one or inside .git. */
-function coordinatorForFile(file: string): Coordinator | null {
+function coordinatorForFile(file: string, agent?: AgentProcess): Coordinator | null {
   let dir = path.dirname(file);
   while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
-  const coordinator = coordinatorFor(dir);
+  const coordinator = coordinatorFor(dir, agent);
   if (!coordinator) return null;
   const key = relativeToRoot(file, coordinator.repo.root) ?? relativeToRoot(realPathAllowingMissing(file), coordinator.repo.root);
   if (key === null || key === '' || key === '.git' || key.startsWith('.git/')) return null;
   return coordinator;
 }
 
-/** Later Bash commands of the session (a `git commit` through the guard) carry its identity. */
-function exportSession(envFile: string, sessionId: string): void {
-  const line = `export FLC_SESSION=${shellQuote(sessionId)}\n`;
+function isDirectory(file: string): boolean {
   try {
-    if (fs.readFileSync(envFile, 'utf8').includes(line)) return;
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Later Bash commands of the session (a `git commit` through the guard) carry its identity.
+ * After `/clear` the same file gets the new id, appended: the last line wins.
+ */
+function exportSession(envFile: string, sessionId: string): void {
+  const line = `export FLC_SESSION=${shellQuote(sessionId)}`;
+  let last: string | undefined;
+  try {
+    last = fs.readFileSync(envFile, 'utf8').split('\n').filter((l) => l.startsWith('export FLC_SESSION=')).at(-1);
   } catch {
     // not there yet
   }
-  fs.appendFileSync(envFile, line);
+  if (last !== line) fs.appendFileSync(envFile, `${line}\n`);
 }
 
 function shellQuote(text: string): string {
   return /^[\w.:@/-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
 }
 
-/** Allows, with one warning line on stderr and a `hook:error` journal entry when a repository is at hand. */
-export function warnAndJournal(problem: string, env: NodeJS.ProcessEnv, cwd?: string): Promise<HookOutcome> {
+/**
+ * Allows, with one warning line on stderr and a `hook:error` journal entry when a repository is
+ * at hand. The entry names the payload's session, never one from the environment.
+ */
+export function warnAndJournal(problem: string, _env: NodeJS.ProcessEnv, cwd?: string, session?: string): Promise<HookOutcome> {
   const outcome: HookOutcome = { exitCode: 0, stderr: [`flc hook: ${problem}`] };
   const coordinator = safe(() => coordinatorFor(cwd ?? process.cwd()));
   if (!coordinator) return Promise.resolve(outcome);
-  const session = safe(() => resolveSession({ env }));
   return coordinator.store
     .record([{ event: 'hook:error', ...(session ? { session } : {}), detail: problem }])
     .then(

@@ -1,4 +1,5 @@
 import { EDIT_TOOL_MATCHER } from '../agents/claude.js';
+import { HOOK_TIMEOUT_ENV, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
 
 /**
  * Merging flc's hooks into a Claude Code settings object, and taking them out again. Pure:
@@ -20,14 +21,27 @@ type Settings = Record<string, unknown> & { hooks?: Record<string, HookGroup[]> 
 
 export const FLC_HOOK_SUFFIX = 'flc hook claude';
 
-/** The events flc listens to, and the tool matcher for those that take one. */
-export function flcHookPlan(command: string, waitTimeoutMs: number): Record<string, HookGroup> {
+/** How the hooks start flc: the command, and (SessionStart) the command that also speaks up when flc is missing. */
+export interface HookLauncher {
+  command: string;
+  sessionStart?: string;
+}
+
+/**
+ * The events flc listens to, and the tool matcher for those that take one. Only events every
+ * Claude Code version knows (an unknown one makes 2.0.x ignore the whole settings file), so no
+ * StopFailure: the next UserPromptSubmit ends a turn that failed instead.
+ */
+export function flcHookPlan(launcher: HookLauncher | string, waitTimeoutMs: number): Record<string, HookGroup> {
+  const { command, sessionStart = command } = typeof launcher === 'string' ? { command: launcher } : launcher;
   const plain = (timeout: number): HookGroup => ({ hooks: [{ type: 'command', command, timeout }] });
-  // PreToolUse may wait for a held file: Claude must not kill the hook before flc gives up.
-  const preToolTimeout = Math.ceil(waitTimeoutMs / 1000) + 30;
+  // PreToolUse may wait for a held file: Claude Code must not cancel the hook (and make the edit)
+  // before flc gives up, so the command tells the hook the timeout it runs under.
+  const preToolTimeout = preToolUseTimeoutFor(waitTimeoutMs);
   return {
-    SessionStart: plain(30),
-    PreToolUse: { matcher: EDIT_TOOL_MATCHER, hooks: [{ type: 'command', command, timeout: preToolTimeout }] },
+    SessionStart: { hooks: [{ type: 'command', command: sessionStart, timeout: 30 }] },
+    UserPromptSubmit: plain(30),
+    PreToolUse: { matcher: EDIT_TOOL_MATCHER, hooks: [{ type: 'command', command: `${HOOK_TIMEOUT_ENV}=${preToolTimeout} ${command}`, timeout: preToolTimeout }] },
     PostToolUse: { matcher: EDIT_TOOL_MATCHER, hooks: [{ type: 'command', command, timeout: 30 }] },
     Stop: plain(30),
     SubagentStop: plain(30),
@@ -35,14 +49,25 @@ export function flcHookPlan(command: string, waitTimeoutMs: number): Record<stri
   };
 }
 
+/** flc's own entries: their command runs `flc hook claude` (or the plugin's script). */
 export function isFlcHook(hook: unknown): boolean {
-  return Boolean(hook && typeof hook === 'object' && typeof (hook as HookCommand).command === 'string' && (hook as HookCommand).command.trimEnd().endsWith(FLC_HOOK_SUFFIX));
+  return Boolean(hook && typeof hook === 'object' && typeof (hook as HookCommand).command === 'string' && (hook as HookCommand).command.includes(FLC_HOOK_SUFFIX));
 }
 
-export function mergeFlcHooks(settings: Settings, command: string, waitTimeoutMs: number): Settings {
+/** flc's hook entries in a settings object, per event (for `flc doctor`). */
+export function flcHooksIn(settings: Settings): Array<{ event: string; hook: HookCommand }> {
+  const found: Array<{ event: string; hook: HookCommand }> = [];
+  for (const [event, groups] of Object.entries(settings.hooks ?? {})) {
+    if (!Array.isArray(groups)) continue;
+    for (const group of groups) for (const hook of Array.isArray(group?.hooks) ? group.hooks : []) if (isFlcHook(hook)) found.push({ event, hook });
+  }
+  return found;
+}
+
+export function mergeFlcHooks(settings: Settings, launcher: HookLauncher | string, waitTimeoutMs: number): Settings {
   const cleaned = removeFlcHooks(settings);
   const hooks: Record<string, HookGroup[]> = { ...(cleaned.hooks ?? {}) };
-  for (const [event, group] of Object.entries(flcHookPlan(command, waitTimeoutMs))) {
+  for (const [event, group] of Object.entries(flcHookPlan(launcher, waitTimeoutMs))) {
     hooks[event] = [...(hooks[event] ?? []), group];
   }
   return { ...cleaned, hooks };

@@ -2,7 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FlcError } from '../core/errors.js';
 import type { RepoInfo } from '../git/repo.js';
-import { hasFlcHooks, mergeFlcHooks, removeFlcHooks } from './claude-settings.js';
+import { HOOK_TIMEOUT_ENV, hookWaitLimitMs, installedHookTimeoutMs, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
+import { formatDuration } from '../core/duration.js';
+import { type HookCommand, type HookLauncher, flcHooksIn, hasFlcHooks, mergeFlcHooks, removeFlcHooks } from './claude-settings.js';
+
+const LOCAL_BIN = '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/flc';
 
 /**
  * The hook command written into Claude's settings. A team that commits the settings file
@@ -11,8 +15,23 @@ import { hasFlcHooks, mergeFlcHooks, removeFlcHooks } from './claude-settings.js
  * it costs hundreds of milliseconds on every edit.
  */
 export function claudeHookCommand(repo: RepoInfo): string {
-  const local = path.join(repo.root, 'node_modules', '.bin', 'flc');
-  return fs.existsSync(local) ? '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/flc hook claude' : 'flc hook claude';
+  return claudeHookLauncher(repo).command;
+}
+
+/**
+ * The commands the hooks run. SessionStart's also tells the user, at once, when flc cannot be
+ * found (uninstalled, `npm install` not run, not on PATH): every hook would otherwise fail with
+ * "not found", which Claude Code treats as a non-blocking error, and edits would go through
+ * uncoordinated with nobody told.
+ */
+export function claudeHookLauncher(repo: RepoInfo): HookLauncher {
+  const local = fs.existsSync(path.join(repo.root, 'node_modules', '.bin', 'flc'));
+  const bin = local ? LOCAL_BIN : 'flc';
+  const present = local ? `[ -x ${LOCAL_BIN} ]` : 'command -v flc >/dev/null 2>&1';
+  const where = local ? 'node_modules/.bin/flc is missing: run npm install' : 'flc is not on PATH: npm install -g file-lock-coordinator';
+  // No apostrophes: the JSON goes inside a single-quoted shell word.
+  const message = `flc: ${where}. Until then, edits in this session are NOT coordinated with other sessions (the flc hooks in .claude/settings*.json cannot run).`;
+  return { command: `${bin} hook claude`, sessionStart: `${present} && exec ${bin} hook claude; echo '${JSON.stringify({ systemMessage: message })}'` };
 }
 
 export function claudeSettingsPath(repo: RepoInfo, local: boolean): string {
@@ -22,8 +41,9 @@ export function claudeSettingsPath(repo: RepoInfo, local: boolean): string {
 export function installClaudeHooks(repo: RepoInfo, options: { local: boolean; waitTimeoutMs: number }): { file: string; changed: boolean; command: string } {
   const file = claudeSettingsPath(repo, options.local);
   const before = readSettings(file);
-  const command = claudeHookCommand(repo);
-  const after = mergeFlcHooks(before ?? {}, command, options.waitTimeoutMs);
+  const launcher = claudeHookLauncher(repo);
+  const command = launcher.command;
+  const after = mergeFlcHooks(before ?? {}, launcher, options.waitTimeoutMs);
   const text = JSON.stringify(after, null, 2) + '\n';
   if (before !== null && JSON.stringify(before, null, 2) + '\n' === text) return { file, changed: false, command };
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -95,4 +115,122 @@ function readSettings(file: string): Record<string, unknown> | null {
     // fall through
   }
   throw new FlcError('BAD_INPUT', `${file} is not a JSON object; flc will not overwrite it`, 'fix the file (or move it away) and run flc init --claude again');
+}
+
+export interface ClaudeHookCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+/**
+ * What `flc doctor` says about the Claude Code hooks installed in this repository's settings
+ * files: whether their command finds flc, and whether the PreToolUse timeout leaves room for
+ * `waitTimeout` (a hook cancelled by Claude Code lets the edit through).
+ */
+export function inspectClaudeHooks(repo: RepoInfo, waitTimeoutMs: number, env: NodeJS.ProcessEnv = process.env): ClaudeHookCheck[] {
+  const checks: ClaudeHookCheck[] = [];
+  for (const local of [false, true]) {
+    const file = claudeSettingsPath(repo, local);
+    let settings: Record<string, unknown> | null;
+    try {
+      settings = readSettings(file);
+    } catch (error) {
+      checks.push({ name: 'claude hook', ok: false, detail: (error as Error).message, fix: 'fix the file, then flc init --claude' });
+      continue;
+    }
+    const hooks = settings ? flcHooksIn(settings) : [];
+    if (!hooks.length) continue;
+    const name = path.relative(repo.root, file);
+    const missing = [...new Set(hooks.map((h) => unresolvedCommand(h.hook.command, repo, env)).filter((m): m is string => m !== null))];
+    checks.push(
+      missing.length
+        ? { name: 'claude hook', ok: false, detail: `${name}: the hook command cannot find flc (${missing.join('; ')}): Claude Code sessions edit uncoordinated`, fix: 'npm install (flc as a dev dependency) or npm install -g file-lock-coordinator; or flc init --claude again' }
+        : { name: 'claude hook', ok: true, detail: `${name}: ${hooks.length} hook(s), command finds flc` },
+    );
+    const preTool = hooks.find((h) => h.event === 'PreToolUse');
+    if (preTool) checks.push(timeoutCheck(name, preTool.hook, waitTimeoutMs));
+  }
+  return checks;
+}
+
+function timeoutCheck(name: string, hook: HookCommand, waitTimeoutMs: number): ClaudeHookCheck {
+  const timeoutMs = (typeof hook.timeout === 'number' && hook.timeout > 0 ? hook.timeout : CLAUDE_DEFAULT_HOOK_TIMEOUT_S) * 1000;
+  const carried = installedHookTimeoutMs(envOfCommand(hook.command));
+  const fix = 'flc init --claude (rewrites the hook timeout for the current waitTimeout)';
+  if (carried === null) {
+    return { name: 'claude wait', ok: false, detail: `${name}: the PreToolUse hook does not tell flc its timeout (installed by an older flc), so a long wait may be cancelled by Claude Code, which then makes the edit`, fix };
+  }
+  if (carried > timeoutMs) {
+    return { name: 'claude wait', ok: false, detail: `${name}: the PreToolUse command says ${carried / 1000} s but its timeout is ${timeoutMs / 1000} s`, fix };
+  }
+  const limit = hookWaitLimitMs(waitTimeoutMs, carried);
+  if (limit < waitTimeoutMs) {
+    return { name: 'claude wait', ok: false, detail: `${name}: the PreToolUse timeout (${timeoutMs / 1000} s) cuts waitTimeout ${formatDuration(waitTimeoutMs)} to ${formatDuration(limit)}`, fix };
+  }
+  return { name: 'claude wait', ok: true, detail: `${name}: PreToolUse timeout ${timeoutMs / 1000} s leaves room for waitTimeout ${formatDuration(waitTimeoutMs)}` };
+}
+
+/** Claude Code's own default for a command hook without `timeout` (seconds). */
+const CLAUDE_DEFAULT_HOOK_TIMEOUT_S = 600;
+
+/** The `NAME=value` assignments a command starts with. */
+function envOfCommand(command: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const match of command.matchAll(/(?:^|\s)([A-Z_][A-Z0-9_]*)=(\S*)/g)) env[match[1]!] = match[2];
+  return env;
+}
+
+/** Why a hook command would not find flc, or null when it would. */
+function unresolvedCommand(command: string, repo: RepoInfo, env: NodeJS.ProcessEnv): string | null {
+  if (/\$\{?CLAUDE_PROJECT_DIR\}?"?\/node_modules\/\.bin\/flc/.test(command)) {
+    return isExecutable(path.join(repo.root, 'node_modules', '.bin', 'flc')) ? null : 'node_modules/.bin/flc does not exist';
+  }
+  const bin = /(?:^|[\s;&|])(\S*flc) hook claude/.exec(command)?.[1];
+  if (!bin) return null; // not a form flc writes: nothing to say
+  if (bin.includes('/')) return isExecutable(bin.replace(/^"|"$/g, '')) ? null : `${bin} does not exist`;
+  const found = (env.PATH ?? '').split(path.delimiter).some((dir) => dir && isExecutable(path.join(dir, bin)));
+  return found ? null : `${bin} is not on PATH`;
+}
+
+function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * After `flc config set waitTimeout=...`: flc's PreToolUse hooks in the settings files get the
+ * timeout the new wait needs (both the `timeout` and the FLC_HOOK_TIMEOUT the command carries).
+ * Returns the files changed.
+ */
+export function syncClaudeHookTimeouts(repo: RepoInfo, waitTimeoutMs: number): string[] {
+  const changed: string[] = [];
+  const timeout = preToolUseTimeoutFor(waitTimeoutMs);
+  for (const local of [false, true]) {
+    const file = claudeSettingsPath(repo, local);
+    let settings: Record<string, unknown> | null;
+    try {
+      settings = readSettings(file);
+    } catch {
+      continue; // doctor reports it
+    }
+    if (!settings) continue;
+    const before = JSON.stringify(settings, null, 2) + '\n';
+    for (const { event, hook } of flcHooksIn(settings)) {
+      if (event !== 'PreToolUse') continue;
+      hook.timeout = timeout;
+      const bare = hook.command.replace(new RegExp(`^${HOOK_TIMEOUT_ENV}=\\S*\\s+`), '');
+      hook.command = `${HOOK_TIMEOUT_ENV}=${timeout} ${bare}`;
+    }
+    const after = JSON.stringify(settings, null, 2) + '\n';
+    if (after === before) continue;
+    fs.writeFileSync(file, after);
+    changed.push(file);
+  }
+  return changed;
 }

@@ -104,7 +104,7 @@ async function handle(coordinator: Coordinator, req: http.IncomingMessage, res: 
         if (!res.writableEnded) controller.abort();
       });
       try {
-        const result = await coordinator.claim({ session, paths: [file], kind, ttlMs, reason, wait, timeoutMs, signal: controller.signal, external: true, cwd: coordinator.repo.root });
+        const result = await coordinator.claim({ session, paths: [file], literal: true, kind, ttlMs, reason, wait, timeoutMs, signal: controller.signal, external: true, cwd: coordinator.repo.root });
         if (controller.signal.aborted && res.destroyed) return;
         if (result.granted) {
           const claim = result.claims[0]!;
@@ -120,7 +120,7 @@ async function handle(coordinator: Coordinator, req: http.IncomingMessage, res: 
       const session = requireSession(body);
       const file = requireString(body, 'file');
       try {
-        const result = await coordinator.release({ session, targets: [file], external: true, cwd: coordinator.repo.root });
+        const result = await coordinator.release({ session, targets: [file], literal: true, external: true, cwd: coordinator.repo.root });
         return send(res, 200, { ok: true, count: result.released.length });
       } catch (error) {
         if (isFlcError(error) && error.code === 'REFUSED') return send(res, 409, { ok: false, error: error.message });

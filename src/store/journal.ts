@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import path from 'node:path';
 import type { ClaimKind } from '../core/types.js';
 
 export type EventName =
@@ -34,7 +35,8 @@ export interface JournalEvent {
 }
 
 /**
- * The append-only journal. Appends are single `write` calls with O_APPEND, so concurrent
+ * The append-only journal, written after the store change it records (a journal that cannot
+ * be written is a warning of the store, not a failed change). Appends are single `write` calls with O_APPEND, so concurrent
  * writers never interleave within a line. When the file passes `maxBytes` it is rotated to
  * `events.1.jsonl` (replacing the older one), which bounds the journal to about 2 x maxBytes.
  */
@@ -60,6 +62,27 @@ export class Journal {
       return;
     }
     if (size >= this.maxBytes()) fs.renameSync(this.path, this.rotatedPath);
+  }
+
+  /**
+   * Why appending to (or rotating) the journal would fail now, or null. For `flc doctor`:
+   * the store does not fail a change over its journal, it warns.
+   */
+  writeProblem(): string | null {
+    for (const file of [this.path, this.rotatedPath]) {
+      try {
+        if (!fs.statSync(file).isFile()) return `${file} is not a file`;
+      } catch {
+        // missing is fine: it is created when needed
+      }
+    }
+    try {
+      if (fs.existsSync(this.path)) fs.accessSync(this.path, fs.constants.W_OK);
+      fs.accessSync(path.dirname(this.path), fs.constants.W_OK);
+    } catch (error) {
+      return `${this.path} cannot be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
+    }
+    return null;
   }
 
   /** The last `n` events, oldest first (reads the rotated file too when needed). */

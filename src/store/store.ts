@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LowSync } from 'lowdb';
-import { DataFileSync } from 'lowdb/node';
+import { LowSync, type SyncAdapter } from 'lowdb';
 import { type Config, DEFAULT_CONFIG, configFromStored, showConfigValue, type ConfigKey } from '../core/config.js';
 import { FlcError, isFlcError } from '../core/errors.js';
 import { randomHex } from '../core/random.js';
 import { type DbData, emptyDb } from '../core/types.js';
+import { asDb, describeProblems, repairDb, validateDb, type StoreProblem } from '../core/validate.js';
 import { Journal, type JournalEvent } from './journal.js';
 import { type Held, Mutex, MutexCompromisedError, MutexTimeoutError } from './mutex.js';
 
@@ -19,8 +19,11 @@ export const STORE_DIR = 'flc';
 
 /**
  * The only code that touches `<git-common-dir>/flc/`. Every read-modify-write runs in
- * `transaction`, under the cross-process mutex; db.json is replaced atomically (lowdb writes
- * a temp file and renames it), so lock-free readers see either the old or the new state.
+ * `transaction`, under the cross-process mutex. db.json is replaced atomically by a fenced
+ * write (see mutex.ts): a unique temp file in the lock holder's stage directory, renamed onto
+ * db.json, which fails once the lock was broken. So lock-free readers see the old or the new
+ * state, two writers can never tear the file, and a writer frozen past a lock break cannot
+ * overwrite the newer state (its transaction is re-run on the new state instead).
  */
 export class Store {
   readonly dir: string;
@@ -30,8 +33,10 @@ export class Store {
   readonly mutex: Mutex;
   private configCache: Config | undefined;
   private configStamp = '';
+  private readonly warned = new Set<string>();
 
-  constructor(commonDir: string) {
+  /** `warn` receives one-line warnings (a journal that cannot be written); default: stderr. */
+  constructor(commonDir: string, private readonly warn: (line: string) => void = warnOnStderr) {
     this.dir = path.join(commonDir, STORE_DIR);
     this.dbPath = path.join(this.dir, 'db.json');
     this.configPath = path.join(this.dir, 'config.json');
@@ -57,7 +62,7 @@ export class Store {
   }
 
   private load(): LowSync<DbData> {
-    const low = new LowSync<DbData>(new DataFileSync(this.dbPath, { parse: (text) => parseDb(text, this.dbPath), stringify: stringifyDb }), emptyDb());
+    const low = new LowSync<DbData>(new StoreFile(this.dbPath), emptyDb());
     try {
       low.read();
     } catch (error) {
@@ -67,34 +72,76 @@ export class Store {
     return low;
   }
 
+  /** db.json is replaced by rename, which would silently turn a symlink into a file: refuse. */
+  refuseSymlink(): void {
+    let link = false;
+    try {
+      link = fs.lstatSync(this.dbPath).isSymbolicLink();
+    } catch {
+      return;
+    }
+    if (link) {
+      throw new FlcError(
+        'STORE_UNREADABLE',
+        `${this.dbPath} is a symbolic link; flc replaces db.json atomically and will not replace a link with a file`,
+        `replace the link with the file it points to: cp --remove-destination "$(readlink -f ${this.dbPath})" ${this.dbPath}`,
+      );
+    }
+  }
+
   /**
    * Runs `body` on the current data under the mutex and writes the result if it changed.
    * Journal events emitted by the body are appended after the write, still under the mutex,
-   * so the journal's order is the store's order.
+   * so the journal's order is the store's order. If the lock was broken while this process
+   * held it (it was frozen past the stale time), nothing was written, and the body runs again
+   * on the new state (twice at most, then LOCK_COMPROMISED): `body` must not have effects
+   * outside `db` and `tx`.
    */
   async transaction<T>(body: (db: DbData, tx: Tx) => T): Promise<T> {
     this.config(); // a bad config.json fails before anything is written; the journal reads its size limit
-    return this.locked((held) => {
-      const low = this.load();
-      const before = fs.existsSync(this.dbPath) ? stringifyDb(low.data) : '';
-      const events: JournalEvent[] = [];
-      const now = Date.now();
-      const tx: Tx = { now, emit: (event) => events.push({ t: new Date(now).toISOString(), ...event }) };
-      const result = body(low.data, tx);
-      if (stringifyDb(low.data) !== before) {
-        try {
-          held.assertHeld();
-        } catch (error) {
-          if (error instanceof MutexCompromisedError) {
-            throw new FlcError('LOCK_COMPROMISED', 'the store lock was broken while this process held it; nothing was written', 'retry the command');
-          }
-          throw error;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.locked((held) => this.runOnce(held, body));
+      } catch (error) {
+        if (!(error instanceof MutexCompromisedError)) throw error;
+        if (attempt >= 3) {
+          throw new FlcError('LOCK_COMPROMISED', 'the store lock was broken while this process held it; nothing was written', 'this process was stalled for long; retry the command');
         }
-        low.write();
       }
+    }
+  }
+
+  private runOnce<T>(held: Held, body: (db: DbData, tx: Tx) => T): T {
+    this.refuseSymlink();
+    const low = this.load();
+    const before = fs.existsSync(this.dbPath) ? stringifyDb(low.data) : '';
+    const events: JournalEvent[] = [];
+    const now = Date.now();
+    const tx: Tx = { now, emit: (event) => events.push({ t: new Date(now).toISOString(), ...event }) };
+    const result = body(low.data, tx);
+    if (stringifyDb(low.data) !== before) {
+      (low.adapter as StoreFile).held = held;
+      low.write();
+    }
+    this.appendJournal(events);
+    return result;
+  }
+
+  /**
+   * The journal comes after the change it records: a journal that cannot be written (EACCES
+   * in a repository shared by two users, a full disk) does not undo or fail the change. One
+   * warning per problem and process; `flc doctor` reports it.
+   */
+  private appendJournal(events: JournalEvent[]): void {
+    try {
       this.journal.append(events);
-      return result;
-    });
+    } catch (error) {
+      const reason = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+      const line = `flc: warning: the change was saved, but the journal ${this.journal.path} could not be written (${reason}); run \`flc doctor\``;
+      if (this.warned.has(line)) return;
+      this.warned.add(line);
+      this.warn(line);
+    }
   }
 
   /** Runs `fn` holding the store mutex (creating the store directory first). */
@@ -102,10 +149,48 @@ export class Store {
     this.ensureDir();
     const held = await this.acquire();
     try {
+      this.sweepLeftovers();
       return fn(held);
     } finally {
       held.release();
     }
+  }
+
+  /**
+   * What killed processes leave in the store directory: the mutex's stage directories and
+   * temp files, and db.json/config.json temp files, with their age and whether they can go
+   * (older than the mutex's stale time, or of a visibly dead process).
+   */
+  leftovers(): Array<{ name: string; ageMs: number; removable: boolean }> {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.dir);
+    } catch {
+      return [];
+    }
+    const found = this.mutex.leftovers(names);
+    for (const name of names) {
+      if (!TEMP_FILE.test(name)) continue;
+      try {
+        const ageMs = Date.now() - fs.lstatSync(path.join(this.dir, name)).mtimeMs;
+        found.push({ name, ageMs, removable: Math.abs(ageMs) > this.mutex.staleMs });
+      } catch {
+        // gone meanwhile
+      }
+    }
+    return found;
+  }
+
+  /** Removes the leftovers that can go; call it holding the mutex. Returns their names. */
+  private sweepLeftovers(): string[] {
+    const removable = this.leftovers().filter((l) => l.removable);
+    for (const { name } of removable) fs.rmSync(path.join(this.dir, name), { recursive: true, force: true });
+    return removable.map((l) => l.name);
+  }
+
+  /** Removes old leftovers now (flc doctor --repair). */
+  async removeLeftovers(): Promise<string[]> {
+    return this.locked(() => this.sweepLeftovers());
   }
 
   private async acquire(): Promise<Held> {
@@ -124,7 +209,7 @@ export class Store {
   async record(events: Array<Omit<JournalEvent, 't'>>): Promise<void> {
     return this.locked(() => {
       const t = new Date().toISOString();
-      this.journal.append(events.map((e) => ({ t, ...e })));
+      this.appendJournal(events.map((e) => ({ t, ...e })));
     });
   }
 
@@ -166,51 +251,103 @@ export class Store {
 
   /** Writes config changes under the mutex (atomic replace). */
   async updateConfig(changes: Partial<Config>, unset: ConfigKey[] = []): Promise<Config> {
-    return this.locked(() => {
+    return this.locked((held) => {
       const current = fs.existsSync(this.configPath) ? fs.readFileSync(this.configPath, 'utf8') : '{}';
       parseConfigFile(current, this.configPath); // refuse to build on a broken file
       const stored = JSON.parse(current) as Record<string, unknown>;
       for (const key of unset) delete stored[key];
       for (const [key, value] of Object.entries(changes)) stored[key] = showConfigValue(key as ConfigKey, value as never);
-      writeAtomic(this.configPath, JSON.stringify(stored, null, 2) + '\n');
+      held.writeFenced(this.configPath, JSON.stringify(stored, null, 2) + '\n');
       const config = this.config();
-      this.journal.append([{ t: new Date().toISOString(), event: 'config:changed', detail: JSON.stringify(stored) }]);
+      this.appendJournal([{ t: new Date().toISOString(), event: 'config:changed', detail: JSON.stringify(stored) }]);
       return config;
     });
   }
 
   /** Creates db.json and config.json when missing. Returns what it created. */
   async init(): Promise<string[]> {
-    return this.locked(() => {
+    return this.locked((held) => {
       const created: string[] = [];
       if (!fs.existsSync(this.dbPath)) {
-        writeAtomic(this.dbPath, stringifyDb(emptyDb()));
+        held.writeFenced(this.dbPath, stringifyDb(emptyDb()));
         created.push(this.dbPath);
       }
       if (!fs.existsSync(this.configPath)) {
-        writeAtomic(this.configPath, '{}\n');
+        held.writeFenced(this.configPath, '{}\n');
         created.push(this.configPath);
       }
       return created;
     });
   }
 
-  /** Moves a corrupt db.json aside (kept for inspection) and starts an empty one. */
-  async repair(): Promise<{ movedTo: string | null }> {
-    return this.locked(() => {
+  /**
+   * Repairs db.json: entries that are not valid are dropped and every valid one kept; a file
+   * that is not a store at all is replaced by an empty store. Either way the original is moved
+   * aside (kept for inspection as db.json.corrupt-<time>-<id>) and the repair is journaled.
+   */
+  async repair(): Promise<{ movedTo: string | null; dropped: StoreProblem[] }> {
+    return this.locked((held) => {
+      this.refuseSymlink();
+      let text: string;
       try {
-        const text = fs.readFileSync(this.dbPath, 'utf8');
-        parseDb(text, this.dbPath);
-        return { movedTo: null };
+        text = fs.readFileSync(this.dbPath, 'utf8');
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { movedTo: null };
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { movedTo: null, dropped: [] };
+        throw new FlcError('STORE_UNREADABLE', `cannot read ${this.dbPath}: ${(error as Error).message}`, 'check the file permissions');
       }
+      let data: unknown;
+      try {
+        data = JSON.parse(text);
+      } catch {
+        data = undefined;
+      }
+      const { fatal, problems } = validateDb(data);
+      if (!fatal && !problems.length) return { movedTo: null, dropped: [] };
+      const repaired = fatal ? { db: emptyDb(), dropped: [] } : repairDb(data as Record<string, unknown>);
       const movedTo = `${this.dbPath}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}-${randomHex(4)}`;
-      fs.renameSync(this.dbPath, movedTo);
-      writeAtomic(this.dbPath, stringifyDb(emptyDb()));
-      this.journal.append([{ t: new Date().toISOString(), event: 'store:repaired', detail: `moved corrupt db.json to ${movedTo}` }]);
-      return { movedTo };
+      fs.linkSync(this.dbPath, movedTo); // kept; db.json itself is replaced by the fenced write
+      held.writeFenced(this.dbPath, stringifyDb(repaired.db));
+      const what = fatal ? `moved corrupt db.json (${fatal}) to ${movedTo}` : `dropped ${describeProblems(repaired.dropped, 20)}; the original is kept as ${movedTo}`;
+      this.appendJournal([{ t: new Date().toISOString(), event: 'store:repaired', detail: what }]);
+      return { movedTo, dropped: repaired.dropped };
     });
+  }
+}
+
+/** Leftover temp files of db.json and config.json writes (ours and lowdb's). */
+const TEMP_FILE = /^(\.db\.json\.tmp|(db|config)\.json\.\d+\.[0-9a-f]+\.tmp)$/;
+
+/**
+ * The lowdb adapter of db.json: reads and validates it; writes it only through the store
+ * lock's fenced write (`held` is set by the transaction that may write).
+ */
+class StoreFile implements SyncAdapter<DbData> {
+  held: Held | null = null;
+
+  constructor(private readonly file: string) {}
+
+  read(): DbData | null {
+    let text: string;
+    try {
+      text = fs.readFileSync(this.file, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw error;
+    }
+    return parseDb(text, this.file);
+  }
+
+  write(data: DbData): void {
+    if (!this.held) throw new Error('db.json is written only under the store lock');
+    this.held.writeFenced(this.file, stringifyDb(data));
+  }
+}
+
+function warnOnStderr(line: string): void {
+  try {
+    fs.writeSync(2, `${line}\n`);
+  } catch {
+    // nowhere to warn
   }
 }
 
@@ -218,7 +355,7 @@ export function stringifyDb(data: DbData): string {
   return JSON.stringify(data, null, 2) + '\n';
 }
 
-/** Parses db.json, refusing anything that is not a store (it is never silently replaced). */
+/** Parses db.json, refusing anything that is not a valid store (it is never silently replaced). */
 export function parseDb(text: string, file: string): DbData {
   let data: unknown;
   try {
@@ -226,23 +363,14 @@ export function parseDb(text: string, file: string): DbData {
   } catch (error) {
     throw corrupt(file, `not valid JSON (${(error as Error).message})`);
   }
-  const db = data as Partial<DbData> | null;
-  if (!db || typeof db !== 'object' || Array.isArray(db)) throw corrupt(file, 'not a JSON object');
-  if (db.version !== 1) throw corrupt(file, `unknown version ${JSON.stringify(db.version)}`);
-  if (!Array.isArray(db.claims) || !Array.isArray(db.waiters) || !Array.isArray(db.sessions)) {
-    throw corrupt(file, 'claims, waiters or sessions is not a list');
-  }
-  for (const claim of db.claims) {
-    if (!claim || typeof claim.path !== 'string' || typeof claim.session !== 'string' || typeof claim.id !== 'string') {
-      throw corrupt(file, 'a claim lacks its id, path or session');
-    }
-  }
-  if (typeof db.nextSeq !== 'number') db.nextSeq = db.waiters.reduce((max, w) => Math.max(max, w.seq ?? 0), 0) + 1;
-  return db as DbData;
+  const { fatal, problems } = validateDb(data);
+  if (fatal) throw corrupt(file, fatal);
+  if (problems.length) throw corrupt(file, describeProblems(problems), 'run `flc doctor`; `flc doctor --repair` drops only the bad entries, keeps every valid one, and keeps the original aside');
+  return asDb(data as Record<string, unknown>);
 }
 
-function corrupt(file: string, why: string): FlcError {
-  return new FlcError('STORE_CORRUPT', `the claim store ${file} is corrupt: ${why}`, 'run `flc doctor` to inspect it and `flc doctor --repair` to move it aside and start fresh');
+function corrupt(file: string, why: string, hint = 'run `flc doctor` to inspect it and `flc doctor --repair` to move it aside and start fresh'): FlcError {
+  return new FlcError('STORE_CORRUPT', `the claim store ${file} is corrupt: ${why}`, hint);
 }
 
 function parseConfigFile(text: string, file: string): Config {
@@ -265,8 +393,3 @@ function parseConfigFile(text: string, file: string): Config {
   }
 }
 
-export function writeAtomic(file: string, text: string): void {
-  const temp = `${file}.${process.pid}.${randomHex(8)}.tmp`;
-  fs.writeFileSync(temp, text);
-  fs.renameSync(temp, file);
-}

@@ -374,7 +374,7 @@ function libraryBackend(lib: typeof import("file-lock-coordinator"), coordinator
 		mode: "library",
 		async claim(session, file, wait) {
 			try {
-				const result = await coordinator.claim({ session, paths: [file], kind: "write", wait, reason: "edit (Pi)" });
+				const result = await coordinator.claim({ session, paths: [file], literal: true, kind: "write", wait, reason: "edit (Pi)" });
 				if (result.granted) return { granted: true, claims: result.claims };
 				return { ...result, message: lib.describeRefusal(path.relative(coordinator.repo.root, file), result) };
 			} catch (error) {
@@ -383,7 +383,7 @@ function libraryBackend(lib: typeof import("file-lock-coordinator"), coordinator
 			}
 		},
 		async release(session, target, force) {
-			return (await coordinator.release({ session, targets: [target], force })).released;
+			return (await coordinator.release({ session, targets: [target], literal: true, force })).released;
 		},
 		async releaseAll(session) {
 			return (await coordinator.release({ session, all: true })).released;
@@ -417,7 +417,7 @@ function cliBackend(pi: ExtensionAPI, cwd: string): Backend {
 	return {
 		mode: "cli",
 		async claim(session, file, wait) {
-			const args = ["claim", file, "--session", session, "--reason", "edit (Pi)"];
+			const args = ["claim", file, "--literal", "--session", session, "--reason", "edit (Pi)"];
 			if (wait) args.push("--wait");
 			// No exec timeout: flc bounds the wait itself, and killing it mid-wait would only lose the answer.
 			const result = await pi.exec("flc", [...args, "--json"], { cwd });
@@ -427,7 +427,7 @@ function cliBackend(pi: ExtensionAPI, cwd: string): Backend {
 			return data;
 		},
 		async release(session, target, force) {
-			return (await run(["release", target, "--session", session, ...(force ? ["--force"] : [])])).released;
+			return (await run(["release", target, "--literal", "--session", session, ...(force ? ["--force"] : [])])).released;
 		},
 		async releaseAll(session) {
 			return (await run(["release", "--all", "--session", session])).released;

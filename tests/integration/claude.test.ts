@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flcHookPlan } from '../../src/install/claude-settings.js';
-import { FLC, ROOT, cleanEnv, flc, makeRepo, makeTempDir, readDb, readEvents, sleep, until } from '../helpers.js';
+import { FLC, ROOT, cleanEnv, flc, git, makeRepo, makeTempDir, readDb, readEvents, sleep, until } from '../helpers.js';
 
 type Payload = Record<string, unknown>;
 
@@ -66,7 +67,8 @@ describe('flc hook claude', () => {
     expect((await hook(edit(repo, 'S', 'a.ts', { agent_id: 'agent-1' }), { cwd: repo })).code).toBe(0);
     const other = await hook(edit(repo, 'S', 'a.ts', { agent_id: 'agent-2' }), { cwd: repo });
     expect(other.code).toBe(2);
-    expect(other.stderr).toMatch(/Held by session S \(subagent agent-1\)/);
+    expect(other.stderr).toMatch(/^flc: a\.ts is being edited by a sibling subagent of this same session \(agent agent-1\), so this edit was not made/);
+    expect(other.stderr).toMatch(/Held by a sibling subagent \(agent agent-1\) of this same session S:/);
     expect((await hook(edit(repo, 'S', 'a.ts'), { cwd: repo })).code).toBe(0);
     // SubagentStop releases that subagent's claims only.
     await hook(edit(repo, 'S', 'b.ts', { agent_id: 'agent-2' }), { cwd: repo });
@@ -107,7 +109,7 @@ describe('flc hook claude', () => {
     await hook(edit(repo, 'S', 'a.ts'), { cwd: repo });
     const before = readDb(repo).claims[0]!.expiresAt as string;
     await sleep(50);
-    await hook(event(repo, 'S', 'UserPromptSubmit', { prompt: 'go on' }), { cwd: repo });
+    await hook(event(repo, 'S', 'Notification', { message: 'waiting for input' }), { cwd: repo });
     expect(Date.parse(readDb(repo).claims[0]!.expiresAt as string)).toBeGreaterThan(Date.parse(before));
   });
 
@@ -218,6 +220,206 @@ describe('flc hook claude', () => {
   });
 });
 
+/** A stand-in for the Claude Code process (CLAUDE_PID): alive until killed. */
+function fakeClaudeProcess() {
+  const child = spawn('sleep', ['600'], { stdio: 'ignore' });
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  return {
+    pid: String(child.pid),
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      return exited;
+    },
+  };
+}
+
+const claimsOf = (repo: string) => readDb(repo).claims.map((c) => `${c.path}:${c.session}${c.agent ? `/${c.agent}` : ''}`).sort();
+
+describe('flc hook claude, as real Claude Code sessions behave', () => {
+  it('acts for the payload\'s session_id, never for an inherited FLC_SESSION or CLAUDE_CODE_SESSION_ID', async () => {
+    const repo = makeRepo();
+    await flc(['config', 'set', 'waitTimeout=300ms'], { cwd: repo });
+    // Both sessions were started from a shell that exported FLC_SESSION (and a parent's id).
+    const inherited = { FLC_SESSION: 'shell-session', CLAUDE_CODE_SESSION_ID: 'parent-session' };
+    expect((await hook(edit(repo, 'sess-A', 'a.ts'), { cwd: repo, env: inherited })).code).toBe(0);
+    expect(claimsOf(repo)).toEqual(['a.ts:sess-A']);
+    const other = await hook(edit(repo, 'sess-B', 'a.ts'), { cwd: repo, env: inherited });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(/Held by session sess-A:/);
+    // A nested `claude -p` (its own session_id) stopping does not release its parent's claims.
+    await hook(event(repo, 'child-session', 'Stop'), { cwd: repo, env: { CLAUDE_CODE_SESSION_ID: 'sess-A', FLC_SESSION: 'sess-A' } });
+    expect(claimsOf(repo)).toEqual(['a.ts:sess-A']);
+  });
+
+  it('acts for no one when the payload has no session_id: allows, warns and journals, claims nothing', async () => {
+    const repo = makeRepo();
+    await flc(['init'], { cwd: repo });
+    const { session_id: _none, ...anonymous } = edit(repo, 'x', 'a.ts');
+    const r = await hook(anonymous, { cwd: repo, env: { FLC_SESSION: 'shell-session' } });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^flc hook: hook input has no session_id; PreToolUse ignored, allowed\n$/);
+    expect(readDb(repo).claims).toEqual([]);
+    const journaled = readEvents(repo).at(-1)!;
+    expect(journaled).toMatchObject({ event: 'hook:error' });
+    expect(journaled.session).toBeUndefined();
+  });
+
+  it('keeps a background subagent\'s claims past the main agent\'s Stop, until its SubagentStop', async () => {
+    const repo = makeRepo();
+    await hook(edit(repo, 'S', 'main.ts'), { cwd: repo });
+    await hook(edit(repo, 'S', 'bg.ts', { agent_id: 'agent-bg' }), { cwd: repo });
+    await hook(edit(repo, 'S', 'done.ts', { agent_id: 'agent-done' }), { cwd: repo });
+    await hook(event(repo, 'S', 'SubagentStop', { agent_id: 'agent-done', agent_type: 'general-purpose' }), { cwd: repo });
+    await hook(edit(repo, 'S', 'crashed.ts', { agent_id: 'agent-crashed' }), { cwd: repo }); // ended without SubagentStop
+    const running = [{ id: 'agent-bg', type: 'subagent', status: 'running', description: 'refactor', agent_type: 'general-purpose' }];
+    await hook(event(repo, 'S', 'Stop', { stop_hook_active: false, background_tasks: running }), { cwd: repo });
+    expect(claimsOf(repo)).toEqual(['bg.ts:S/agent-bg']);
+    // A sibling subagent cannot take the running one's file.
+    await flc(['config', 'set', 'waitTimeout=300ms'], { cwd: repo });
+    expect((await hook(edit(repo, 'S', 'bg.ts', { agent_id: 'agent-2' }), { cwd: repo })).code).toBe(2);
+    await hook(event(repo, 'S', 'SubagentStop', { agent_id: 'agent-bg' }), { cwd: repo });
+    expect(claimsOf(repo)).toEqual([]);
+  });
+
+  it('releases, at a Stop with no subagent in flight, the claims of subagents that ended without a SubagentStop', async () => {
+    // (Claude Code before 2.1 sends no background_tasks: its subagents have all ended by the main agent's Stop.)
+    const repo = makeRepo();
+    await hook(edit(repo, 'S', 'crashed.ts', { agent_id: 'agent-x' }), { cwd: repo });
+    await hook(event(repo, 'S', 'Stop', { background_tasks: [{ id: 'b1', type: 'shell', status: 'running', description: 'npm run dev', command: 'npm run dev' }] }), { cwd: repo });
+    expect(claimsOf(repo)).toEqual([]);
+  });
+
+  it('ends a turn that had no Stop (API error, interrupt) when the next prompt comes, keeping background subagents\' claims', async () => {
+    const repo = makeRepo();
+    await hook(edit(repo, 'S', 'a.ts'), { cwd: repo });
+    await hook(edit(repo, 'S', 'bg.ts', { agent_id: 'agent-bg' }), { cwd: repo });
+    await hook(event(repo, 'S', 'StopFailure', { error: 'server_error' }), { cwd: repo });
+    expect(claimsOf(repo)).toEqual(['bg.ts:S/agent-bg']);
+    await hook(edit(repo, 'S', 'b.ts'), { cwd: repo }); // the next turn, interrupted: no hook at all
+    const prompt = await hook(event(repo, 'S', 'UserPromptSubmit', { prompt: 'go on' }), { cwd: repo });
+    expect(prompt).toEqual({ code: 0, stdout: '', stderr: '' });
+    expect(claimsOf(repo)).toEqual(['bg.ts:S/agent-bg']);
+  });
+
+  it('keeps the claims of a live Claude Code process past the TTL, for every reader, and lets them lapse once it is gone', async () => {
+    const repo = makeRepo();
+    await flc(['config', 'set', 'ttl=1s', 'waitTimeout=300ms'], { cwd: repo });
+    const claude = fakeClaudeProcess();
+    try {
+      const env = { CLAUDE_PID: claude.pid };
+      await hook(event(repo, 'S', 'SessionStart', { source: 'startup' }), { cwd: repo, env });
+      await hook(edit(repo, 'S', 'a.ts'), { cwd: repo, env });
+      fs.writeFileSync(path.join(repo, 'a.ts'), 'changed by S\n');
+      await sleep(2500); // a long tool call: no hook fires, the TTL passes
+      // Readers see the claim as live...
+      const status = JSON.parse((await flc(['status', '--json'], { cwd: repo })).stdout);
+      expect(status.claims.map((c: { path: string }) => c.path)).toEqual(['a.ts']);
+      expect((await flc(['check', 'a.ts'], { cwd: repo, env: { FLC_SESSION: 'other' } })).code).toBe(1);
+      git(repo, 'add', 'a.ts');
+      const guard = await flc(['guard'], { cwd: repo, env: { FLC_SESSION: 'other' } });
+      expect(guard.code).toBe(1);
+      // ...and so do writers.
+      expect((await hook(edit(repo, 'other', 'a.ts'), { cwd: repo })).code).toBe(2);
+      expect(readEvents(repo).some((e) => e.event === 'claim:expired')).toBe(false);
+      await claude.kill();
+      await sleep(1200);
+      expect((await hook(edit(repo, 'other', 'a.ts'), { cwd: repo })).code).toBe(0);
+      expect(readEvents(repo).filter((e) => e.event === 'claim:expired').map((e) => e.session)).toEqual(['S']);
+    } finally {
+      await claude.kill().catch(() => undefined);
+    }
+  });
+
+  it('releases at Stop and SessionEnd the claims a session made in another repository', async () => {
+    const home = makeRepo();
+    const other = makeRepo();
+    const session = `multi-${path.basename(home)}`;
+    await hook({ ...edit(other, session, 'lib.ts'), cwd: home }, { cwd: home });
+    await hook(edit(home, session, 'app.ts'), { cwd: home });
+    expect(claimsOf(other)).toEqual([`lib.ts:${session}`]);
+    await hook(event(home, session, 'Stop'), { cwd: home });
+    expect(claimsOf(other)).toEqual([]);
+    expect(claimsOf(home)).toEqual([]);
+    await flc(['config', 'set', 'release=session'], { cwd: other });
+    await hook({ ...edit(other, session, 'lib.ts'), cwd: home }, { cwd: home });
+    await hook(event(home, session, 'Stop'), { cwd: home });
+    expect(claimsOf(other)).toEqual([`lib.ts:${session}`]);
+    await hook(event(home, session, 'SessionEnd', { reason: 'prompt_input_exit' }), { cwd: home });
+    expect(claimsOf(other)).toEqual([]);
+  });
+
+  it('hands the claims of the old session id over to the new one after /clear, in the same process', async () => {
+    const repo = makeRepo();
+    const other = makeRepo();
+    await flc(['config', 'set', 'release=session'], { cwd: repo });
+    await flc(['config', 'set', 'release=session'], { cwd: other });
+    const claude = fakeClaudeProcess();
+    try {
+      const env = { CLAUDE_PID: claude.pid };
+      const old = `old-${path.basename(repo)}`;
+      const next = `new-${path.basename(repo)}`;
+      await hook(event(repo, old, 'SessionStart', { source: 'startup' }), { cwd: repo, env });
+      await hook(edit(repo, old, 'a.ts'), { cwd: repo, env });
+      await hook({ ...edit(other, old, 'b.ts'), cwd: repo }, { cwd: repo, env });
+      // Another session in another process is left alone.
+      await hook(edit(repo, 'bystander', 'c.ts'), { cwd: repo, env: { CLAUDE_PID: String(process.pid) } });
+      expect(await hook(event(repo, old, 'SessionEnd', { reason: 'clear' }), { cwd: repo, env })).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(claimsOf(repo)).toEqual([`a.ts:${old}`, 'c.ts:bystander']);
+      await hook(event(repo, next, 'SessionStart', { source: 'clear' }), { cwd: repo, env });
+      expect(claimsOf(repo)).toEqual([`a.ts:${next}`, 'c.ts:bystander']);
+      expect(claimsOf(other)).toEqual([`b.ts:${next}`]);
+      expect(readEvents(repo).filter((e) => e.event === 'session:ended').at(-1)).toMatchObject({ session: old, detail: expect.stringMatching(new RegExp(`continued as ${next}`)) });
+      await hook(event(repo, next, 'SessionEnd', { reason: 'prompt_input_exit' }), { cwd: repo, env });
+      expect(claimsOf(repo)).toEqual(['c.ts:bystander']);
+      expect(claimsOf(other)).toEqual([]);
+    } finally {
+      await claude.kill();
+    }
+  });
+
+  it('ends its wait with a refusal before the hook timeout it was installed with, whatever waitTimeout says', async () => {
+    const repo = makeRepo();
+    await flc(['config', 'set', 'waitTimeout=10m'], { cwd: repo });
+    await hook(edit(repo, 'A', 'a.ts'), { cwd: repo });
+    const started = Date.now();
+    // Installed with a 12 s timeout: flc must give up after 2 s (12 s minus its 10 s margin).
+    const r = await hook(edit(repo, 'B', 'a.ts'), { cwd: repo, env: { FLC_HOOK_TIMEOUT: '12' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/\(waited 2(\.\d)?s\)/);
+    expect(Date.now() - started).toBeLessThan(12_000);
+  });
+
+  it('claims nothing for a directory named as the file, and warns', async () => {
+    const repo = makeRepo();
+    fs.mkdirSync(path.join(repo, 'src'));
+    const r = await hook(edit(repo, 'S', 'src'), { cwd: repo });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^flc hook: Edit names a directory \(.*src\), not a file; nothing claimed, allowed/);
+    expect(fs.existsSync(path.join(repo, '.git/flc/db.json')) ? readDb(repo).claims : []).toEqual([]);
+    expect(readEvents(repo).at(-1)).toMatchObject({ event: 'hook:error', session: 'S' });
+  });
+
+  it('finishes SessionEnd within its budget when a live process holds the store lock, and says so', async () => {
+    const repo = makeRepo();
+    await hook(edit(repo, 'S', 'a.ts'), { cwd: repo });
+    const holder = fakeClaudeProcess();
+    try {
+      const lock = path.join(repo, '.git/flc/db.lock');
+      fs.writeFileSync(lock, JSON.stringify({ pid: Number(holder.pid), host: os.hostname(), nonce: 'test-holder', at: Date.now() }));
+      const started = Date.now();
+      const r = await hook(event(repo, 'S', 'SessionEnd', { reason: 'other' }), { cwd: repo });
+      const took = Date.now() - started;
+      expect(r.code).toBe(0);
+      expect(r.stderr).toMatch(/flc hook: SessionEnd could not release S's claims within 1200 ms/);
+      expect(took).toBeLessThan(8000); // the lock wait alone would be 10 s and more
+      expect(readEvents(repo).at(-1)).toMatchObject({ event: 'hook:error', session: 'S' });
+      fs.rmSync(lock);
+    } finally {
+      await holder.kill();
+    }
+  });
+});
+
 describe('flc init --claude', () => {
   function settingsOf(repo: string, local = false) {
     return JSON.parse(fs.readFileSync(path.join(repo, '.claude', local ? 'settings.local.json' : 'settings.json'), 'utf8'));
@@ -240,10 +442,12 @@ describe('flc init --claude', () => {
     expect(merged.permissions).toEqual(mine.permissions);
     expect(merged.hooks.PreToolUse).toEqual([
       mine.hooks.PreToolUse[0],
-      { matcher: 'Edit|Write|MultiEdit|NotebookEdit', hooks: [{ type: 'command', command: 'flc hook claude', timeout: 90 }] },
+      { matcher: 'Edit|Write|MultiEdit|NotebookEdit', hooks: [{ type: 'command', command: 'FLC_HOOK_TIMEOUT=90 flc hook claude', timeout: 90 }] },
     ]);
     expect(merged.hooks.Stop[0]).toEqual(mine.hooks.Stop[0]);
-    for (const name of ['SessionStart', 'PostToolUse', 'Stop', 'SubagentStop', 'SessionEnd']) {
+    expect(merged.hooks.SessionStart[0].hooks[0].command).toMatch(/^command -v flc >\/dev\/null 2>&1 && exec flc hook claude; echo '\{"systemMessage":"flc: flc is not on PATH/);
+    expect(Object.keys(merged.hooks).sort()).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart', 'Stop', 'SubagentStop', 'UserPromptSubmit']);
+    for (const name of ['UserPromptSubmit', 'PostToolUse', 'Stop', 'SubagentStop', 'SessionEnd']) {
       expect(merged.hooks[name].at(-1).hooks[0].command, name).toBe('flc hook claude');
     }
     const text = fs.readFileSync(path.join(repo, '.claude/settings.json'), 'utf8');
@@ -261,7 +465,7 @@ describe('flc init --claude', () => {
     await flc(['config', 'set', 'waitTimeout=2m'], { cwd: repo });
     await flc(['init', '--claude', '--local', '--no-guard'], { cwd: repo });
     const settings = settingsOf(repo, true);
-    expect(settings.hooks.PreToolUse[0].hooks[0]).toEqual({ type: 'command', command: '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/flc hook claude', timeout: 150 });
+    expect(settings.hooks.PreToolUse[0].hooks[0]).toEqual({ type: 'command', command: 'FLC_HOOK_TIMEOUT=150 "$CLAUDE_PROJECT_DIR"/node_modules/.bin/flc hook claude', timeout: 150 });
     expect(fs.existsSync(path.join(repo, '.claude/settings.json'))).toBe(false);
     // The command works as Claude Code runs it: through a shell, with CLAUDE_PROJECT_DIR set.
     const { spawnSync } = await import('node:child_process');
@@ -273,6 +477,50 @@ describe('flc init --claude', () => {
     });
     expect(run.status).toBe(0);
     expect(readDb(repo).claims.map((c) => c.path)).toEqual(['a.ts']);
+  });
+
+  it('tells the user at the session start when the hook command cannot find flc, and doctor spots it', async () => {
+    const repo = makeRepo();
+    await flc(['init', '--claude', '--no-guard'], { cwd: repo });
+    const start = settingsOf(repo).hooks.SessionStart[0].hooks[0].command as string;
+    const { spawnSync } = await import('node:child_process');
+    const payload = JSON.stringify(event(repo, 'S', 'SessionStart', { source: 'startup' }));
+    // flc on PATH: the command runs flc's hook, which prints nothing.
+    const bin = makeTempDir();
+    fs.symlinkSync(FLC, path.join(bin, 'flc'));
+    const withFlc = spawnSync('sh', ['-c', start], { cwd: repo, env: cleanEnv({ PATH: `${bin}:${process.env.PATH}` }), input: payload, encoding: 'utf8' });
+    expect(withFlc).toMatchObject({ status: 0, stdout: '', stderr: '' });
+    expect(readEvents(repo).at(-1)).toMatchObject({ event: 'session:started', session: 'S' });
+    // flc gone: a systemMessage Claude Code shows the user.
+    const nodeDir = path.dirname(process.execPath);
+    const without = spawnSync('sh', ['-c', start], { cwd: repo, env: cleanEnv({ PATH: `${nodeDir}:/usr/bin:/bin` }), input: payload, encoding: 'utf8' });
+    expect(without.status).toBe(0);
+    expect(JSON.parse(without.stdout).systemMessage).toMatch(/^flc: flc is not on PATH.*NOT coordinated/);
+    const doctorWith = await flc(['doctor'], { cwd: repo, env: { PATH: `${bin}:${process.env.PATH}` } });
+    expect(doctorWith.stdout).toMatch(/ok +claude hook +\.claude\/settings\.json: 7 hook\(s\), command finds flc/);
+    const doctor = await flc(['doctor'], { cwd: repo, env: { PATH: `${nodeDir}:/usr/bin:/bin` } });
+    expect(doctor.code).toBe(3);
+    expect(doctor.stdout).toMatch(/FAIL claude hook +\.claude\/settings\.json: the hook command cannot find flc \(flc is not on PATH\)/);
+  });
+
+  it('keeps the installed PreToolUse timeout in step with waitTimeout, and doctor reports a mismatch', async () => {
+    const repo = makeRepo();
+    await flc(['init', '--claude', '--no-guard'], { cwd: repo });
+    const set = await flc(['config', 'set', 'waitTimeout=2m'], { cwd: repo });
+    expect(set.code).toBe(0);
+    expect(set.stderr).toMatch(/updated the Claude Code PreToolUse hook timeout in .*settings\.json/);
+    expect(settingsOf(repo).hooks.PreToolUse[0].hooks[0]).toMatchObject({ command: 'FLC_HOOK_TIMEOUT=150 flc hook claude', timeout: 150 });
+    expect((await flc(['doctor'], { cwd: repo })).stdout).toMatch(/ok +claude wait +\.claude\/settings\.json: PreToolUse timeout 150 s leaves room for waitTimeout 2m/);
+    // A hook installed by hand (or an older flc) with a short timeout.
+    const settings = settingsOf(repo);
+    settings.hooks.PreToolUse[0].hooks[0] = { type: 'command', command: 'flc hook claude', timeout: 90 };
+    fs.writeFileSync(path.join(repo, '.claude/settings.json'), JSON.stringify(settings));
+    const doctor = await flc(['doctor'], { cwd: repo });
+    expect(doctor.code).toBe(3);
+    expect(doctor.stdout).toMatch(/FAIL claude wait +\.claude\/settings\.json: the PreToolUse hook does not tell flc its timeout/);
+    settings.hooks.PreToolUse[0].hooks[0] = { type: 'command', command: 'FLC_HOOK_TIMEOUT=90 flc hook claude', timeout: 90 };
+    fs.writeFileSync(path.join(repo, '.claude/settings.json'), JSON.stringify(settings));
+    expect((await flc(['doctor'], { cwd: repo })).stdout).toMatch(/FAIL claude wait +\.claude\/settings\.json: the PreToolUse timeout \(90 s\) cuts waitTimeout 2m to 1m 20s/);
   });
 
   it('refuses to overwrite a settings file that is not JSON', async () => {
@@ -299,7 +547,8 @@ describe('the Claude Code plugin', () => {
     const hooks = JSON.parse(fs.readFileSync(path.join(pluginRoot, 'hooks/hooks.json'), 'utf8')).hooks;
     const command = '${CLAUDE_PLUGIN_ROOT}/hooks/flc-hook.sh';
     // Same events, matchers and timeouts as `flc init --claude` writes for the default wait.
-    expect(hooks).toEqual(Object.fromEntries(Object.entries(flcHookPlan(command, 60_000)).map(([event, group]) => [event, [group]])));
+    const plan = flcHookPlan({ command, sessionStart: `${command} --session-start` }, 60_000);
+    expect(hooks).toEqual(Object.fromEntries(Object.entries(plan).map(([event, group]) => [event, [group]])));
     const script = command.replace('${CLAUDE_PLUGIN_ROOT}', pluginRoot);
     expect(fs.statSync(script).mode & 0o111).toBeTruthy();
   });
@@ -316,6 +565,10 @@ describe('the Claude Code plugin', () => {
     expect(readDb(repo).claims.map((c) => c.path)).toEqual(['a.ts']);
     const missing = run({ CLAUDE_PROJECT_DIR: makeTempDir(), PATH: '/usr/bin:/bin' });
     expect(missing.status).toBe(0);
-    expect(missing.stderr).toMatch(/flc: not installed/);
+    expect(missing.stderr).toMatch(/flc: the flc plugin cannot find flc .* NOT coordinated/);
+    // At the session's start the user is told, as a systemMessage Claude Code shows.
+    const atStart = spawnSync(script, ['--session-start'], { cwd: repo, env: cleanEnv({ CLAUDE_PLUGIN_ROOT: pluginRoot, CLAUDE_PROJECT_DIR: makeTempDir(), PATH: '/usr/bin:/bin' }), input: '{}', encoding: 'utf8' });
+    expect(atStart.status).toBe(0);
+    expect(JSON.parse(atStart.stdout).systemMessage).toMatch(/cannot find flc/);
   });
 });

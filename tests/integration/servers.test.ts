@@ -212,7 +212,7 @@ describe('flc mcp', () => {
 
       const claimed = await client.callTool({ name: 'file_claiming_claim', arguments: { paths: ['src/a.ts', 'docs/'], reason: 'mcp test' } });
       expect(claimed.isError).toBeFalsy();
-      expect((claimed.content as Array<{ text: string }>)[0]!.text).toMatch(/^Claimed src\/a\.ts \(write, id c-[0-9a-f]{8}, expires in 4m 59s\), docs\//);
+      expect((claimed.content as Array<{ text: string }>)[0]!.text).toMatch(/^Claimed src\/a\.ts \(write, id c-[0-9a-f]{8}, expires in (?:4m \d+s|5m)\), docs\//);
       expect((await flc(['status'], { cwd: repo })).stdout).toMatch(/mcp-session\s+write\s+src\/a\.ts.*mcp test/);
 
       await flc(['claim', 'lib/b.ts', '--reason', 'cli work'], { cwd: repo, env: { FLC_SESSION: 'cli-person' } });

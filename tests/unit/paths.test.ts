@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration, parseTtl } from '../../src/core/duration.js';
 import { patternsOverlap } from '../../src/core/overlap.js';
-import { normalizeClaimPath, patternType } from '../../src/core/paths.js';
+import { escapeLiteral, isGlob, normalizeClaimPath, patternType, unescapeLiteral } from '../../src/core/paths.js';
 
 describe('path normalisation', () => {
   const root = '/repo';
@@ -27,8 +27,40 @@ describe('path normalisation', () => {
     expect(() => normalizeClaimPath(input, '/repo', root)).toThrow(/outside the repository/);
   });
 
-  it('refuses empty paths', () => {
-    expect(() => normalizeClaimPath('  ', '/repo', root)).toThrow(/empty path/);
+  it('refuses an empty path and a NUL byte, and keeps every other name exactly, spaces included', () => {
+    expect(() => normalizeClaimPath('', '/repo', root)).toThrow(/empty path/);
+    expect(() => normalizeClaimPath('a\0b', '/repo', root)).toThrow(/NUL byte/);
+    expect(normalizeClaimPath(' lead.ts', '/repo', root)).toBe(' lead.ts');
+    expect(normalizeClaimPath('trail.ts ', '/repo', root)).toBe('trail.ts ');
+    expect(normalizeClaimPath('  ', '/repo', root)).toBe('  ');
+  });
+
+  it.each([
+    // typed text is a pattern: a backslash escapes the next character
+    ['app/\\[slug\\]/page.tsx', {}, 'app/\\[slug\\]/page.tsx'],
+    ['app/\\[slug\\]/', {}, 'app/\\[slug\\]/'],
+    ['app/\\[slug\\]/*.tsx', {}, 'app/\\[slug\\]/*.tsx'],
+    ['a\\b.ts', {}, 'ab.ts'],
+    // a literal name (an agent's file_path, or a name that exists) is escaped into its key
+    ['app/[slug]/page.tsx', { literal: true }, 'app/\\[slug\\]/page.tsx'],
+    ['/repo/app/[...all]/', { literal: true }, 'app/\\[...all\\]/'],
+    ['a\\b{1}.ts', { literal: true }, 'a\\\\b\\{1\\}.ts'],
+    ['x/@(y).ts', { literal: true }, 'x/@\\(y).ts'],
+    ['a(b)!.ts', { literal: true }, 'a(b)!.ts'],
+  ])('%s %j is %s', (input, options, expected) => {
+    expect(normalizeClaimPath(input, '/repo', root, options)).toBe(expected);
+  });
+
+  it('escapes exactly what makes a name a glob, and undoes it', () => {
+    for (const name of ['app/[slug]/page.tsx', 'a\\b', 'x{1,2}*?.ts', '@(a)', '!(b)', '+(c)', 'plain/name.ts', ' sp ace ']) {
+      expect(isGlob(escapeLiteral(name))).toBe(false);
+      expect(unescapeLiteral(escapeLiteral(name))).toBe(name);
+    }
+    expect(escapeLiteral('plain/name (1).ts')).toBe('plain/name (1).ts');
+    expect(isGlob('app/\\[slug]/x')).toBe(true); // the unescaped ] still reads as a glob
+    expect(patternType('app/\\[slug\\]/')).toBe('dir');
+    expect(patternType('app/\\[slug\\]/page.tsx')).toBe('file');
+    expect(patternType('app/\\[slug\\]/*.tsx')).toBe('glob');
   });
 
   it('classifies patterns', () => {
@@ -64,6 +96,24 @@ describe('overlap of files, directories and globs', () => {
     ['src/*.ts', 'lib/*.ts', false],
     ['**/*.ts', 'src/a/*.js', false],
     ['a/*/c.ts', 'a/b/*.ts', true],
+    // literal keys with escaped glob characters stand for their names
+    ['app/\\[slug\\]/', 'app/\\[slug\\]/page.tsx', true],
+    ['app/\\[slug\\]/', 'app/s/page.tsx', false],
+    ['app/\\[slug\\]/page.tsx', 'app/\\[slug\\]/page.tsx', true],
+    ['app/\\[slug\\]/page.tsx', 'app/s/page.tsx', false],
+    ['app/*/page.tsx', 'app/\\[slug\\]/page.tsx', true],
+    ['app/*/page.tsx', 'app/\\[slug\\]/', true],
+    ['app/[slug]/page.tsx', 'app/\\[slug\\]/page.tsx', true], // picomatch: a name equal to the glob's text matches it
+    ['app/[slug]/page.tsx', 'app/s/page.tsx', true],
+    ['app/**', 'app/\\[...all\\]/page.tsx', true],
+    ['app/\\[slug\\]/*.tsx', 'app/\\[slug\\]/page.tsx', true],
+    ['app/\\[slug\\]/*.tsx', 'app/s/page.tsx', false],
+    ['app/\\[slug\\]/*.tsx', 'app/\\[slug\\]/', true],
+    ['app/\\[slug\\]/*.tsx', 'app/*/page.tsx', true],
+    ['app/\\[slug\\]/**', 'app/\\[id\\]/**', false],
+    ['a\\\\b.ts', 'a\\\\b.ts', true],
+    ['*.ts', 'a\\\\b.ts', true],
+    ['a(b).ts', '*.ts', true],
   ])('%s ~ %s: %s', (a, b, expected) => {
     expect(patternsOverlap(a, b)).toBe(expected);
     expect(patternsOverlap(b, a)).toBe(expected);

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type FakeAnthropic, Gate, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
+import { claimsIn, describeReal, makeClaudeRepo, sessionIdOf, startClaude, write } from './harness.js';
+
+let api: FakeAnthropic;
+beforeAll(async () => void (api = await startFakeAnthropic()));
+afterAll(() => api?.close());
+
+describeReal('a real Claude Code session editing a second repository (--add-dir)', () => {
+  // Issue 9, point 5: Stop and SessionEnd only looked at cwd's repository.
+  it('claims the file in the other repository and releases it at Stop', async () => {
+    const repo = makeClaudeRepo();
+    const other = makeClaudeRepo();
+    const file = path.join(other, 'lib', 'b.ts');
+    const midTurn = new Gate();
+    api.script('add-dir', [{ tools: [write(file, 'export {};\n')] }, { gate: midTurn, text: 'Done.' }]);
+    const session = startClaude({ cwd: repo, api: api.url, prompt: '[script:add-dir] edit the other repo', args: ['--add-dir', other] });
+    const id = await sessionIdOf(session);
+    await midTurn.reached;
+    expect(claimsIn(other)).toMatchObject([{ path: 'lib/b.ts', session: id }]);
+    expect(claimsIn(repo)).toEqual([]);
+    midTurn.open();
+    expect((await session.done).code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe('export {};\n');
+    expect(claimsIn(other)).toEqual([]);
+  });
+});

@@ -1,0 +1,75 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type FakeAnthropic, Gate, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
+import { until } from '../helpers.js';
+import { claimsIn, describeReal, installLoggingHook, makeClaudeRepo, readHookLog, sessionIdOf, startClaude, tempDir, write } from './harness.js';
+
+let api: FakeAnthropic;
+beforeAll(async () => void (api = await startFakeAnthropic()));
+afterAll(() => api?.close());
+
+const agent = (name: string, prompt: string, background: boolean) => ({
+  name: 'Agent',
+  input: { description: name, prompt, subagent_type: 'general-purpose', run_in_background: background },
+});
+
+describeReal('real Claude Code subagents', () => {
+  it('a foreground subagent claims as itself (agent id) and its SubagentStop releases its file', async () => {
+    const repo = makeClaudeRepo();
+    const file = path.join(repo, 'fg.txt');
+    const inSubagent = new Gate();
+    const backInMain = new Gate();
+    api.script('fg-main', [{ tools: [agent('fg edit', '[script:fg-sub] write fg.txt', false)] }, { gate: backInMain, text: 'Main done.' }]);
+    api.script('fg-sub', [{ tools: [write(file, 'fg\n')] }, { gate: inSubagent, text: 'Subagent done.' }]);
+    const session = startClaude({ cwd: repo, api: api.url, prompt: '[script:fg-main] delegate' });
+    const id = await sessionIdOf(session);
+
+    await inSubagent.reached;
+    const [claim] = claimsIn(repo);
+    expect(claim).toMatchObject({ path: 'fg.txt', session: id });
+    expect(claim!.agent).toMatch(/^a[0-9a-f]{16}$/);
+    inSubagent.open();
+
+    await backInMain.reached;
+    expect(claimsIn(repo)).toEqual([]);
+    backInMain.open();
+    expect((await session.done).code).toBe(0);
+    expect(fs.readFileSync(file, 'utf8')).toBe('fg\n');
+  });
+
+  // Issue 9, point 2: the main agent's Stop must not release a running background subagent's claims.
+  it('a background subagent keeps its claim through the main agent\'s Stop, until its own SubagentStop', async () => {
+    const repo = makeClaudeRepo();
+    const log = path.join(tempDir('hook-log-'), 'hooks.jsonl');
+    installLoggingHook(repo, log, ['Stop', 'SubagentStop']);
+    const file = path.join(repo, 'bg.txt');
+    const subagentWrote = new Gate();
+    const subagentFinish = new Gate();
+    api.script('bg-main', [
+      { tools: [agent('bg edit', '[script:bg-sub] write bg.txt', true)] },
+      { gate: subagentWrote, text: 'Main turn done; the subagent works on.' },
+      { text: 'Subagent reported.' },
+    ]);
+    api.script('bg-sub', [{ tools: [write(file, 'bg\n')] }, { gate: subagentFinish, text: 'Subagent done.' }]);
+    const session = startClaude({ cwd: repo, api: api.url, prompt: '[script:bg-main] delegate in the background' });
+    const id = await sessionIdOf(session);
+
+    await subagentWrote.reached;
+    await until(() => claimsIn(repo).length === 1, 60_000);
+    const [claim] = claimsIn(repo);
+    expect(claim).toMatchObject({ path: 'bg.txt', session: id });
+    subagentWrote.open();
+
+    // The main agent's turn ends while the subagent is still running.
+    await until(() => readHookLog(log).some((e) => e.payload.hook_event_name === 'Stop'), 60_000);
+    const stop = readHookLog(log).find((e) => e.payload.hook_event_name === 'Stop')!;
+    expect(stop.payload.background_tasks).toMatchObject([{ id: claim!.agent, type: 'subagent', status: 'running' }]);
+    await new Promise((r) => setTimeout(r, 1000)); // flc's own Stop hook runs next to the logging one
+    expect(claimsIn(repo)).toMatchObject([{ path: 'bg.txt', session: id, agent: claim!.agent }]);
+
+    subagentFinish.open();
+    expect((await session.done).code).toBe(0);
+    expect(claimsIn(repo)).toEqual([]);
+  });
+});
