@@ -186,3 +186,4 @@ for (const node of nodeBinaries()) {
 }
 
 fs.rmSync(repo, { recursive: true, force: true });
+await import('./serve.mjs'); // flc serve with many waiting long-polls: bench/serve.mjs

@@ -7,7 +7,7 @@ import { FlcError } from './core/errors.js';
 import { patternsOverlap } from './core/overlap.js';
 import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneExpired, renewSession } from './core/rules.js';
 import { type AgentProcess, type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
-import { parseKind, sameHolder } from './core/kinds.js';
+import { parseKind } from './core/kinds.js';
 import { changedFiles, gitAt, stagedChanges } from './git/changes.js';
 import { type ClaimKeyOptions, claimKeys, nestedRepoOf, stagedLinkTargets } from './coordinator/paths.js';
 import { escapeLiteral } from './core/paths.js';
@@ -15,7 +15,8 @@ import { stagedLinkChanges } from './git/links.js';
 import { findRepo, type RepoInfo } from './git/repo.js';
 import { pidAlive, pidVisible, processScope } from './store/mutex.js';
 import { Store, type Tx } from './store/store.js';
-import { StoreWatcher } from './store/watch.js';
+import { isStalledWaiter, isYoungestInCycle, stampReadyWaiters } from './core/waiting.js';
+import { WaitMember, WaitRoom } from './coordinator/waiting.js';
 import { claimsWithLiveSessionsRenewed, renewClaimsOfLiveSessions } from './coordinator/sessions.js';
 import { earlierSessionsOfProcess, transferSession } from './core/liveness.js';
 
@@ -193,10 +194,9 @@ export class Coordinator {
     const grant = { ttlMs, worktree: this.worktree(input.cwd), reason: input.reason, newId: () => newId('c') };
     const waited = () => Math.round((Date.now() - started) / 100) / 10;
 
-    // The watch starts only once the request is queued (most claims are granted at once), and
-    // the first attempt after it runs without waiting, so a release in between is not missed.
-    let watcher: StoreWatcher | null = null;
-    try {
+    // Waiting starts only once the request is queued (most claims are granted at once); the
+    // room looks at the store as soon as it is joined, so a release in between is not missed.
+    {
       const first = await this.store.transaction((db, tx): Attempt => {
         this.housekeep(db, tx);
         const blockers = findBlockers(request, db, tx.now);
@@ -214,33 +214,37 @@ export class Coordinator {
 
       const waiterId = first.waiter.id;
       input.onQueued?.(first.blockers);
-      watcher = new StoreWatcher(this.store.dir);
-      return await this.waitForGrant({ request, grant, deadline, waited, waiterId, seq: first.waiter.seq, watcher, signal: input.signal, reason: input.reason }).catch(
-        async (error: unknown) => {
-          // A long-lived process (flc serve, the Pi extension) must not leave its request queued.
-          await this.store.transaction((db) => void (db.waiters = db.waiters.filter((w) => w.id !== waiterId))).catch(() => undefined);
-          throw error;
-        },
-      );
-    } finally {
-      watcher?.close();
+      const member = new WaitMember(waiterId);
+      const room = WaitRoom.for(this.store, liveView);
+      room.join(member);
+      try {
+        return await this.waitForGrant({ request, grant, deadline, waited, waiterId, member, signal: input.signal, reason: input.reason });
+      } catch (error) {
+        // A long-lived process (flc serve, the Pi extension) must not leave its request queued.
+        await this.store.transaction((db) => void (db.waiters = db.waiters.filter((w) => w.id !== waiterId))).catch(() => undefined);
+        throw error;
+      } finally {
+        room.leave(member);
+      }
     }
   }
 
-  /** The wait loop of a queued claim: retry when the store changes, until granted or refused. */
+  /**
+   * The wait loop of a queued claim: sleep until the wait room finds something for it to do
+   * (see coordinator/waiting), then try in a transaction, until granted or refused.
+   */
   private async waitForGrant(queued: {
     request: Holder & { paths: string[]; kind: ClaimKind };
     grant: Omit<Parameters<typeof grantClaims>[2], 'now'>;
     deadline: number;
     waited: () => number;
     waiterId: string;
-    seq: number;
-    watcher: StoreWatcher;
+    member: WaitMember;
     signal: AbortSignal | undefined;
     reason: string | undefined;
   }): Promise<ClaimResult> {
-    const { request, grant, deadline, waited, waiterId, watcher, signal } = queued;
-    for (let attempt = 0; ; attempt++) {
+    const { request, grant, deadline, waited, waiterId, member, signal } = queued;
+    for (;;) {
       const remaining = deadline - Date.now();
       if (signal?.aborted || remaining <= 0) {
         const cause = signal?.aborted ? 'aborted' : 'timeout';
@@ -250,12 +254,16 @@ export class Coordinator {
         });
         return { ...refused, waited: waited() };
       }
-      if (attempt > 0) await Promise.race([watcher.next(remaining), abortPromise(signal)]);
-      if (signal?.aborted) continue;
+      await member.sleep(remaining, signal);
+      if (signal?.aborted || Date.now() >= deadline) continue;
       const outcome = await this.store.transaction((db, tx): Attempt => {
         this.housekeep(db, tx);
         let waiter = db.waiters.find((w) => w.id === waiterId);
-        if (!waiter) waiter = enqueue(db, tx, request, { ...grant, deadline, reason: queued.reason, id: waiterId, seq: queued.seq });
+        if (!waiter) {
+          // It lost its place (it left free paths untaken while stopped or frozen): back of the queue.
+          waiter = enqueue(db, tx, request, { ...grant, deadline, reason: queued.reason, id: waiterId });
+          tx.emit({ event: 'claim:waiting', session: request.session, agent: request.agent, path: request.paths.join(' '), kind: request.kind, detail: 'queued again, at the back: it had lost its place' });
+        }
         const blockers = findBlockers(request, db, tx.now, waiter.seq);
         if (!blockers.length) {
           db.waiters = db.waiters.filter((w) => w.id !== waiterId);
@@ -508,7 +516,11 @@ export class Coordinator {
     for (const claim of pruneExpired(db, tx.now)) {
       tx.emit({ event: 'claim:expired', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'ttl' });
     }
+    for (const waiter of db.waiters.filter((w) => isStalledWaiter(w, tx.now))) {
+      tx.emit({ event: 'claim:skipped', session: waiter.session, agent: waiter.agent, path: waiter.paths.join(' '), kind: waiter.kind, cause: 'stalled', detail: `left its free paths untaken since ${waiter.readyAt}; it loses its place` });
+    }
     db.waiters = db.waiters.filter((w) => waiterAlive(w, tx.now));
+    stampReadyWaiters(db, tx.now);
     db.sessions = db.sessions.filter((s) => Date.parse(s.lastSeen) + SESSION_RETENTION_MS > tx.now || db.claims.some((c) => c.session === s.id));
   }
 
@@ -594,12 +606,6 @@ function enqueue(
   return waiter;
 }
 
-/** Of the waiters in a cycle, the most recent one gives way, so only one is refused. */
-function isYoungestInCycle(self: Waiter, cycle: Holder[], waiters: Waiter[]): boolean {
-  const inCycle = waiters.filter((w) => cycle.some((h) => sameHolder(w, h)));
-  return inCycle.every((w) => w.seq <= self.seq);
-}
-
 function touchSession(db: DbData, session: string, now: number, worktree: string, process?: AgentProcess): void {
   const nowIso = new Date(now).toISOString();
   const record = db.sessions.find((s) => s.id === session);
@@ -612,9 +618,9 @@ function touchSession(db: DbData, session: string, now: number, worktree: string
   }
 }
 
-/** A queued request whose process still waits: not past its deadline, and its pid alive where we can see it. */
+/** A queued request whose process still waits: not past its deadline, its pid alive where we can see it, not stalled at the front. */
 function waiterAlive(waiter: Waiter, now: number): boolean {
-  return !isGhostWaiter(waiter, now) && !(pidVisible(waiter) && !pidAlive(waiter.pid));
+  return !isGhostWaiter(waiter, now) && !(pidVisible(waiter) && !pidAlive(waiter.pid)) && !isStalledWaiter(waiter, now);
 }
 
 /** The data as a reader should see it: expired claims and dead waiters left out. */
@@ -633,10 +639,5 @@ function isClaimId(target: string): boolean {
 
 function newId(prefix: 'c' | 'w'): string {
   return `${prefix}-${randomHex(8)}`;
-}
-
-function abortPromise(signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return new Promise(() => {});
-  return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
 }
 

@@ -31,7 +31,15 @@ export function isLive(claim: Claim, now: number): boolean {
 
 /** A waiter whose deadline passed long enough ago that its process cannot still be waiting. */
 export function isGhostWaiter(waiter: Waiter, now: number, graceMs = 5000): boolean {
-  return Date.parse(waiter.deadline) + graceMs < now;
+  return deadlineOf(waiter) + graceMs < now;
+}
+
+/** The queue rules ask for a waiter's deadline once per pair of waiters: parse it once. */
+const deadlines = new WeakMap<Waiter, number>();
+function deadlineOf(waiter: Waiter): number {
+  let deadline = deadlines.get(waiter);
+  if (deadline === undefined) deadlines.set(waiter, (deadline = Date.parse(waiter.deadline)));
+  return deadline;
 }
 
 /**

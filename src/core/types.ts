@@ -40,6 +40,8 @@ export interface Waiter extends Holder {
   host: string;
   /** Where `pid` is meaningful (host boot + PID namespace); without it the pid is not checked. */
   scope?: string | undefined;
+  /** When a transaction first saw it grantable (at the front, paths free); see core/waiting. */
+  readyAt?: string | undefined;
 }
 
 export interface SessionRecord {

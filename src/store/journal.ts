@@ -8,6 +8,7 @@ export type EventName =
   | 'claim:conflicted'
   | 'claim:expired'
   | 'claim:waiting'
+  | 'claim:skipped'
   | 'session:started'
   | 'session:ended'
   | 'store:repaired'

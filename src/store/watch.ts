@@ -1,19 +1,18 @@
 import fs from 'node:fs';
 
 /**
- * Wakes a waiter when db.json is replaced: a watch on the store directory (db.json is renamed
- * into place, so a watch on the file itself would go stale). `fallbackMs` is a safety net for
- * filesystems without change events, not the main mechanism.
+ * Calls `onChange` when db.json is replaced: a watch on the store directory (db.json is renamed
+ * into place, so a watch on the file itself would go stale). `watching` is false on
+ * filesystems without change events; the caller then relies on its own polling.
  */
 export class StoreWatcher {
   private watcher: fs.FSWatcher | null = null;
-  private pending = false;
-  private wake: (() => void) | null = null;
 
-  constructor(dir: string, fileName = 'db.json') {
+  constructor(dir: string, onChange: () => void, fileName = 'db.json') {
     try {
-      this.watcher = fs.watch(dir, { persistent: true }, (_type, name) => {
-        if (name === null || name === fileName) this.signal();
+      // Not persistent: whoever waits holds its own timer; a watch alone never keeps a process up.
+      this.watcher = fs.watch(dir, { persistent: false }, (_type, name) => {
+        if (name === null || name === fileName) onChange();
       });
       this.watcher.on('error', () => this.close());
     } catch {
@@ -21,35 +20,12 @@ export class StoreWatcher {
     }
   }
 
-  private signal(): void {
-    this.pending = true;
-    this.wake?.();
-  }
-
-  /** Resolves at the next change (or at once if one came since the last call), or after `ms`. */
-  next(ms: number, fallbackMs = 250): Promise<void> {
-    if (this.pending) {
-      this.pending = false;
-      return Promise.resolve();
-    }
-    const wait = Math.max(0, Math.min(ms, this.watcher ? fallbackMs * 4 : fallbackMs));
-    return new Promise<void>((resolve) => {
-      const timer = setTimeout(done, wait);
-      const wake = () => done();
-      this.wake = wake;
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-    }).then(() => {
-      this.wake = null;
-      this.pending = false;
-    });
+  get watching(): boolean {
+    return this.watcher !== null;
   }
 
   close(): void {
     this.watcher?.close();
     this.watcher = null;
-    this.wake?.();
   }
 }

@@ -15,7 +15,8 @@ describe('flc serve', () => {
     const file = path.join(repo, 'src/app.ts');
     const lock = await request(port, 'POST', '/lock', { session: 'http-a', file });
     expect(lock.status).toBe(200);
-    expect(lock.body).toMatchObject({ granted: true, waited: 0, kind: 'write' });
+    expect(lock.body).toMatchObject({ granted: true, kind: 'write' });
+    expect(lock.body.waited).toBeLessThan(1); // granted at once (0 unless the machine is very busy)
     const status = await request(port, 'GET', '/status');
     expect(status.body.locks).toEqual([expect.objectContaining({ session: 'http-a', file, acquiredAt: expect.any(String) })]);
     const denied = await request(port, 'POST', '/lock?wait=false', { session: 'http-b', file });
