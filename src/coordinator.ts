@@ -13,7 +13,7 @@ import { type ClaimKeyOptions, claimKeys, nestedRepoOf, stagedLinkTargets } from
 import { escapeLiteral } from './core/paths.js';
 import { stagedLinkChanges } from './git/links.js';
 import { findRepo, type RepoInfo } from './git/repo.js';
-import { pidAlive } from './store/mutex.js';
+import { pidAlive, pidVisible, processScope } from './store/mutex.js';
 import { Store, type Tx } from './store/store.js';
 import { StoreWatcher } from './store/watch.js';
 import { claimsWithLiveSessionsRenewed, renewClaimsOfLiveSessions } from './coordinator/sessions.js';
@@ -288,14 +288,15 @@ export class Coordinator {
   }
 
   /**
-   * The end of an agent's turn: releases the main agent's claims (those without `agent`), and
-   * the subagents' too unless some still run in the background (they then keep theirs until
-   * their own SubagentStop, or a later turn end with none running).
+   * The end of an agent's turn: releases the main agent's claims (those without `agent`) and
+   * its subagents', except those of `keepAgents` (subagents still running in the background,
+   * or 'all' when that is not known): they keep theirs until their own SubagentStop.
    */
-  async endTurn(session: string, options: { subagentsRunning: boolean }): Promise<ReleaseResult> {
+  async endTurn(session: string, options: { keepAgents: readonly string[] | 'all' }): Promise<ReleaseResult> {
     return this.store.transaction((db, tx) => {
       this.housekeep(db, tx);
-      const done = (c: Claim) => c.session === session && (!c.agent || !options.subagentsRunning);
+      const kept = (agent: string) => options.keepAgents === 'all' || options.keepAgents.includes(agent);
+      const done = (c: Claim) => c.session === session && (!c.agent || !kept(c.agent));
       const released = db.claims.filter(done);
       db.claims = db.claims.filter((c) => !done(c));
       for (const claim of released) {
@@ -586,6 +587,7 @@ function enqueue(
     deadline: new Date(options.deadline).toISOString(),
     pid: process.pid,
     host: HOST,
+    scope: processScope(),
   };
   db.waiters.push(waiter);
   db.waiters.sort((a, b) => a.seq - b.seq);
@@ -610,9 +612,9 @@ function touchSession(db: DbData, session: string, now: number, worktree: string
   }
 }
 
-/** A queued request whose process still waits: not past its deadline, and (same host) its pid alive. */
+/** A queued request whose process still waits: not past its deadline, and its pid alive where we can see it. */
 function waiterAlive(waiter: Waiter, now: number): boolean {
-  return !isGhostWaiter(waiter, now) && !(waiter.host === HOST && !pidAlive(waiter.pid));
+  return !isGhostWaiter(waiter, now) && !(pidVisible(waiter) && !pidAlive(waiter.pid));
 }
 
 /** The data as a reader should see it: expired claims and dead waiters left out. */

@@ -9,12 +9,14 @@ export interface IdentitySources {
 
 /**
  * The session a command acts for, in order: `--session`, `FLC_SESSION`,
- * `CLAUDE_CODE_SESSION_ID`, else `cli:<user>@<host>` for a person at a terminal.
- * Agent hooks do not use this: see `hookSession`.
+ * `CLAUDE_CODE_SESSION_ID`, `PI_SESSION_ID` (as `pi:<id>`, what Pi >= 0.82 gives its bash
+ * tool; the same id flc's Pi extension uses), else `cli:<user>@<host>` for a person at a
+ * terminal. Agent hooks do not use this: see `hookSession`.
  */
 export function resolveSession(sources: IdentitySources = {}): string {
   const env = sources.env ?? process.env;
-  const candidates = [sources.flag, env.FLC_SESSION, env.CLAUDE_CODE_SESSION_ID];
+  const piSession = env.PI_SESSION_ID?.trim() ? `pi:${env.PI_SESSION_ID.trim()}` : undefined;
+  const candidates = [sources.flag, env.FLC_SESSION, env.CLAUDE_CODE_SESSION_ID, piSession];
   for (const candidate of candidates) {
     if (candidate !== undefined && candidate.trim() !== '') return validateSession(candidate.trim());
   }

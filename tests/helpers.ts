@@ -53,6 +53,7 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
   delete env.FLC_SESSION;
   delete env.CLAUDE_CODE_SESSION_ID;
+  delete env.PI_SESSION_ID;
   delete env.FORCE_COLOR;
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];

@@ -19,11 +19,11 @@ export interface ClaudePayload {
   /** SessionEnd: why it ended: clear, resume, logout, prompt_input_exit, other. */
   reason?: string | undefined;
   /**
-   * Stop (Claude Code 2.1+): whether background subagents are still in flight
-   * (`background_tasks` lists a subagent). Undefined when the payload does not say (older
-   * versions, whose subagents all end before the main agent's Stop).
+   * Stop (Claude Code 2.1+): the `agent_id`s of subagents still in flight (`background_tasks`
+   * entries of type subagent; their `id` is the agent_id). Undefined when the payload does not
+   * say (older versions, whose subagents all end before the main agent's Stop).
    */
-  subagentsRunning?: boolean | undefined;
+  runningSubagents?: string[] | undefined;
 }
 
 export type ParseResult = { ok: true; payload: ClaudePayload } | { ok: false; problem: string };
@@ -58,7 +58,7 @@ export function parseClaudePayload(input: string): ParseResult {
       filePath: text(toolInput.file_path) ?? text(toolInput.notebook_path),
       source: text(raw.source),
       reason: text(raw.reason),
-      subagentsRunning: Array.isArray(raw.background_tasks) ? raw.background_tasks.some(isSubagentTask) : undefined,
+      runningSubagents: Array.isArray(raw.background_tasks) ? raw.background_tasks.filter(isSubagentTask).map((t) => text((t as Record<string, unknown>).id) ?? '?') : undefined,
     },
   };
 }

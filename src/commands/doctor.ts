@@ -7,6 +7,7 @@ import { readOwner } from '../store/mutex.js';
 import { describeProblems } from '../core/validate.js';
 import { guardHookStatus } from '../git/hooks.js';
 import { inspectClaudeHooks } from '../install/claude.js';
+import { piLoadReport } from '../install/pi.js';
 
 interface Check {
   name: string;
@@ -20,7 +21,7 @@ export class DoctorCommand extends FlcCommand {
   static usage = Command.Usage({
     description: "check the store's health, and repair it",
     details: `
-      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal, the store lock, whether the pre-commit guard is installed where git will run it, and, where flc's Claude Code hooks are installed, whether their command finds flc and their PreToolUse timeout leaves room for \`waitTimeout\`.
+      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal, the store lock, whether the pre-commit guard is installed where git will run it, where flc's Claude Code hooks are installed, whether their command finds flc and their PreToolUse timeout leaves room for \`waitTimeout\`, and whether Pi will load flc here (the personal extension, or the project's with the project trusted).
 
       Also: a \`db.json\` that is a symbolic link (refused), a journal that cannot be written, and temp files left by killed processes.
 
@@ -127,6 +128,7 @@ export class DoctorCommand extends FlcCommand {
     } catch {
       // config unreadable: reported above
     }
+    checks.push({ name: 'pi', ...piLoadReport(coordinator.repo) });
 
     const healthy = checks.every((c) => c.ok);
     if (this.json) {

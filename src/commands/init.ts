@@ -3,7 +3,7 @@ import { Command, Option } from '../cli/clipanion.js';
 import { FlcCommand, usage } from '../cli/base.js';
 import { EXIT } from '../core/errors.js';
 import { installClaudeHooks, installMcpServer, uninstallClaudeHooks, uninstallMcpServer } from '../install/claude.js';
-import { installPiExtension, uninstallPiExtension } from '../install/pi.js';
+import { installPersonalPiExtension, installPiExtension, uninstallPersonalPiExtension, uninstallPiExtension } from '../install/pi.js';
 import { installGuard, uninstallGuard } from '../git/hooks.js';
 
 export class InitCommand extends FlcCommand {
@@ -23,9 +23,9 @@ export class InitCommand extends FlcCommand {
 
       \`--mcp\` (with \`--claude\`) also registers \`flc mcp\`, the claim tools, as the MCP server \`flc\` in the project's \`.mcp.json\`, keeping the other servers.
 
-      \`--pi\` installs the Pi extension as \`.pi/extensions/flc.ts\` (updated when flc's template changed).
+      \`--pi\` installs the Pi extension as \`.pi/extensions/flc.ts\` (commit it) and as your personal Pi extension \`~/.pi/agent/extensions/flc.ts\` (\`$PI_CODING_AGENT_DIR/extensions/\` if set), both updated when flc's template changed. Pi 0.79 and later load a project's extensions only once you trust the project; personal ones always. The personal copy acts only in repositories where flc is set up, and the project copy stands down where it acts, so exactly one runs, trusted or not. \`--no-pi-personal\` installs only the project copy. A personal \`flc.ts\` that is not flc's is left alone.
 
-      Running init again changes nothing. \`--uninstall\` removes exactly what init added (restoring a chained hook, core.hooksPath and package.json's prepare script, flc's entries in the Claude settings files and .mcp.json, and the Pi extension unless you changed it); the claim store is kept.
+      Running init again changes nothing. \`--uninstall\` removes exactly what init added (restoring a chained hook, core.hooksPath and package.json's prepare script, flc's entries in the Claude settings files and .mcp.json, and the Pi extension unless you changed it); the claim store is kept. The personal Pi extension serves all your repositories: \`--uninstall --pi\` removes it too.
 
       Exit codes: 0 done, 3 not a git repository or the store cannot be created.
     `,
@@ -35,7 +35,7 @@ export class InitCommand extends FlcCommand {
       ['Also set up Claude Code hooks for the team', 'flc init --claude'],
       ['Claude Code hooks for yourself only', 'flc init --claude --local'],
       ['Hooks plus the claim tools as an MCP server', 'flc init --claude --mcp'],
-      ['Set up the Pi extension', 'flc init --pi'],
+      ['Set up the Pi extension (project and personal copy)', 'flc init --pi'],
       ['Remove the git hook again', 'flc init --uninstall'],
     ],
   });
@@ -45,7 +45,8 @@ export class InitCommand extends FlcCommand {
   claude = Option.Boolean('--claude', false, { description: "Merge flc's hooks into .claude/settings.json" });
   local = Option.Boolean('--local', false, { description: 'With --claude: use .claude/settings.local.json instead' });
   mcp = Option.Boolean('--mcp', false, { description: 'With --claude: also register `flc mcp` in .mcp.json' });
-  pi = Option.Boolean('--pi', false, { description: 'Install the Pi extension as .pi/extensions/flc.ts' });
+  pi = Option.Boolean('--pi', false, { description: 'Install the Pi extension as .pi/extensions/flc.ts and as your personal Pi extension' });
+  piPersonal = Option.Boolean('--pi-personal', true, { description: 'With --pi: also install the personal copy (default; --no-pi-personal skips it)' });
 
   async run(): Promise<number> {
     if (this.local && !this.claude) throw usage('--local goes with --claude', 'flc init --claude --local');
@@ -58,6 +59,9 @@ export class InitCommand extends FlcCommand {
       const pi = uninstallPiExtension(coordinator.repo);
       if (pi.removed) actions.push('removed the Pi extension .pi/extensions/flc.ts');
       if (pi.kept) actions.push(`kept ${pi.kept}: it was changed since flc init installed it`);
+      const personal = this.pi ? uninstallPersonalPiExtension() : { removed: false };
+      if (personal.removed) actions.push('removed your personal Pi extension');
+      if (personal.kept) actions.push(`kept ${personal.kept}: it was changed since flc init installed it`);
       if (this.json) this.printJson({ ok: true, actions });
       else if (!actions.length) this.print('flc init had installed nothing here; nothing to remove');
       else for (const action of actions) this.print(action);
@@ -69,6 +73,7 @@ export class InitCommand extends FlcCommand {
     const claude = this.claude ? installClaudeHooks(coordinator.repo, { local: this.local, waitTimeoutMs: coordinator.store.config().waitTimeout }) : null;
     const mcp = this.mcp ? installMcpServer(coordinator.repo) : null;
     const pi = this.pi ? installPiExtension(coordinator.repo) : null;
+    const piPersonal = this.pi && this.piPersonal ? installPersonalPiExtension() : null;
     if (this.json) {
       this.printJson({
         ok: true,
@@ -78,7 +83,7 @@ export class InitCommand extends FlcCommand {
         guard: guard && { file: guard.record.file, layout: guard.record.layout, actions: guard.actions },
         claude: claude && { file: claude.file, changed: claude.changed, command: claude.command },
         mcp: mcp && { file: mcp.file, changed: mcp.changed },
-        pi: pi && { file: pi.file, changed: pi.changed },
+        pi: pi && { file: pi.file, changed: pi.changed, personal: piPersonal && { file: piPersonal.file, changed: piPersonal.changed, installed: !piPersonal.foreign } },
       });
       return EXIT.ok;
     }
@@ -86,8 +91,13 @@ export class InitCommand extends FlcCommand {
     for (const action of guard?.actions ?? []) this.print(`${this.out.green('guard:')} ${action}`);
     if (claude?.changed) this.print(`${this.out.green('claude:')} added flc's hooks to ${claude.file} (command: ${claude.command})`);
     if (mcp?.changed) this.print(`${this.out.green('claude:')} registered the flc MCP server (claim tools) in ${mcp.file}`);
-    if (pi?.changed) this.print(`${this.out.green('pi:')} ${pi.replaced ? 'updated' : 'installed'} the Pi extension ${pi.file}`);
-    if (!created.length && !guard?.changed && !claude?.changed && !mcp?.changed && !pi?.changed) this.print(`flc is already set up in ${coordinator.repo.root}`);
+    if (pi?.changed) this.print(`${this.out.green('pi:')} ${pi.replaced ? 'updated' : 'installed'} the Pi extension ${pi.file} (commit it)`);
+    if (piPersonal?.changed) this.print(`${this.out.green('pi:')} ${piPersonal.replaced ? 'updated' : 'installed'} your personal Pi extension ${piPersonal.file}: Pi loads it in every session, trusted project or not, and it acts only where flc is set up`);
+    if (pi && (!piPersonal || piPersonal.foreign)) {
+      const why = piPersonal?.foreign ? `${piPersonal.file} is not flc's and was left alone, so ` : '';
+      this.print(`${this.out.yellow('pi:')} ${why}Pi 0.79 and later load .pi/extensions/flc.ts only once you trust this project (Pi asks at start; \`pi -p\` needs --approve); until then edits are not coordinated`);
+    }
+    if (!created.length && !guard?.changed && !claude?.changed && !mcp?.changed && !pi?.changed && !piPersonal?.changed) this.print(`flc is already set up in ${coordinator.repo.root}`);
     else this.print(`flc is set up in ${coordinator.repo.root}. Try: flc claim <file>, flc status`);
     return EXIT.ok;
   }

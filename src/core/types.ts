@@ -38,6 +38,8 @@ export interface Waiter extends Holder {
   deadline: string;
   pid: number;
   host: string;
+  /** Where `pid` is meaningful (host boot + PID namespace); without it the pid is not checked. */
+  scope?: string | undefined;
 }
 
 export interface SessionRecord {

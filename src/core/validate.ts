@@ -59,6 +59,7 @@ const WAITER: Record<string, FieldCheck> = {
   deadline: time,
   pid,
   host: anyText,
+  scope: optionalText,
 };
 
 const SESSION: Record<string, FieldCheck> = {

@@ -69,7 +69,7 @@ async function dispatch(context: HookContext): Promise<HookOutcome> {
     case 'UserPromptSubmit':
       // A turn that ended without Stop (an API error, an interrupt) is over once the next prompt comes.
       if (coordinator) await takeOver(context, coordinator);
-      await forEachRepo(context, coordinator, (c) => endTurn(c, session, true));
+      await forEachRepo(context, coordinator, (c) => endTurn(c, session, 'all'));
       return ALLOW;
     case 'PostToolUse':
       if (!coordinator) return ALLOW;
@@ -85,9 +85,11 @@ async function dispatch(context: HookContext): Promise<HookOutcome> {
       return ALLOW;
     case 'Stop':
     case 'StopFailure':
-      // Subagents may still run in the background after the main agent stops (Claude Code 2.1):
-      // they keep their claims until their own SubagentStop. StopFailure does not say, so it keeps them.
-      await forEachRepo(context, coordinator, (c) => endTurn(c, session, payload.event === 'StopFailure' || payload.subagentsRunning === true));
+      // Subagents may still run in the background after the main agent stops (Claude Code 2.1
+      // lists them in background_tasks): they keep their claims until their own SubagentStop.
+      // A subagent not listed has ended, even without a SubagentStop (a crash): its claims go.
+      // StopFailure does not say, so every subagent keeps its claims then.
+      await forEachRepo(context, coordinator, (c) => endTurn(c, session, payload.event === 'StopFailure' ? 'all' : (payload.runningSubagents ?? [])));
       return ALLOW;
     case 'SubagentStop':
       if (payload.agentId) await forEachRepo(context, coordinator, (c) => c.release({ session, agent: payload.agentId, all: true }));
@@ -103,8 +105,8 @@ async function dispatch(context: HookContext): Promise<HookOutcome> {
 }
 
 /** With `release = turn` (each repository's own setting), the turn's claims go; otherwise the turn end is a sign of life. */
-function endTurn(coordinator: Coordinator, session: string, subagentsRunning: boolean): Promise<unknown> {
-  if (coordinator.store.config().release === 'turn') return coordinator.endTurn(session, { subagentsRunning });
+function endTurn(coordinator: Coordinator, session: string, keepAgents: readonly string[] | 'all'): Promise<unknown> {
+  if (coordinator.store.config().release === 'turn') return coordinator.endTurn(session, { keepAgents });
   return coordinator.renew(session);
 }
 

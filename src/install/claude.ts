@@ -137,7 +137,7 @@ export function inspectClaudeHooks(repo: RepoInfo, waitTimeoutMs: number, env: N
     try {
       settings = readSettings(file);
     } catch (error) {
-      checks.push({ name: 'claude hooks', ok: false, detail: (error as Error).message, fix: 'fix the file, then flc init --claude' });
+      checks.push({ name: 'claude hook', ok: false, detail: (error as Error).message, fix: 'fix the file, then flc init --claude' });
       continue;
     }
     const hooks = settings ? flcHooksIn(settings) : [];
@@ -146,8 +146,8 @@ export function inspectClaudeHooks(repo: RepoInfo, waitTimeoutMs: number, env: N
     const missing = [...new Set(hooks.map((h) => unresolvedCommand(h.hook.command, repo, env)).filter((m): m is string => m !== null))];
     checks.push(
       missing.length
-        ? { name: 'claude hooks', ok: false, detail: `${name}: the hook command cannot find flc (${missing.join('; ')}): Claude Code sessions edit uncoordinated`, fix: 'npm install (flc as a dev dependency) or npm install -g file-lock-coordinator; or flc init --claude again' }
-        : { name: 'claude hooks', ok: true, detail: `${name}: ${hooks.length} hook(s), command finds flc` },
+        ? { name: 'claude hook', ok: false, detail: `${name}: the hook command cannot find flc (${missing.join('; ')}): Claude Code sessions edit uncoordinated`, fix: 'npm install (flc as a dev dependency) or npm install -g file-lock-coordinator; or flc init --claude again' }
+        : { name: 'claude hook', ok: true, detail: `${name}: ${hooks.length} hook(s), command finds flc` },
     );
     const preTool = hooks.find((h) => h.event === 'PreToolUse');
     if (preTool) checks.push(timeoutCheck(name, preTool.hook, waitTimeoutMs));
@@ -160,16 +160,16 @@ function timeoutCheck(name: string, hook: HookCommand, waitTimeoutMs: number): C
   const carried = installedHookTimeoutMs(envOfCommand(hook.command));
   const fix = 'flc init --claude (rewrites the hook timeout for the current waitTimeout)';
   if (carried === null) {
-    return { name: 'claude timeout', ok: false, detail: `${name}: the PreToolUse hook does not tell flc its timeout (installed by an older flc), so a long wait may be cancelled by Claude Code, which then makes the edit`, fix };
+    return { name: 'claude wait', ok: false, detail: `${name}: the PreToolUse hook does not tell flc its timeout (installed by an older flc), so a long wait may be cancelled by Claude Code, which then makes the edit`, fix };
   }
   if (carried > timeoutMs) {
-    return { name: 'claude timeout', ok: false, detail: `${name}: the PreToolUse command says ${carried / 1000} s but its timeout is ${timeoutMs / 1000} s`, fix };
+    return { name: 'claude wait', ok: false, detail: `${name}: the PreToolUse command says ${carried / 1000} s but its timeout is ${timeoutMs / 1000} s`, fix };
   }
   const limit = hookWaitLimitMs(waitTimeoutMs, carried);
   if (limit < waitTimeoutMs) {
-    return { name: 'claude timeout', ok: false, detail: `${name}: the PreToolUse timeout (${timeoutMs / 1000} s) cuts waitTimeout ${formatDuration(waitTimeoutMs)} to ${formatDuration(limit)}`, fix };
+    return { name: 'claude wait', ok: false, detail: `${name}: the PreToolUse timeout (${timeoutMs / 1000} s) cuts waitTimeout ${formatDuration(waitTimeoutMs)} to ${formatDuration(limit)}`, fix };
   }
-  return { name: 'claude timeout', ok: true, detail: `${name}: PreToolUse timeout ${timeoutMs / 1000} s leaves room for waitTimeout ${formatDuration(waitTimeoutMs)}` };
+  return { name: 'claude wait', ok: true, detail: `${name}: PreToolUse timeout ${timeoutMs / 1000} s leaves room for waitTimeout ${formatDuration(waitTimeoutMs)}` };
 }
 
 /** Claude Code's own default for a command hook without `timeout` (seconds). */

@@ -7,10 +7,10 @@ import { pauseBeforeWrite } from './test-pause.js';
 /**
  * A cross-process mutex with fenced writes.
  *
- * Acquiring: a process makes a private *stage* directory `<lock>.<nonce>/` holding its owner
- * record, and hard-links that record to `<lock>` (link fails if the lock exists, so the lock
- * never exists half-written). The owner record names pid, host, process scope (below), nonce
- * and time.
+ * Acquiring: a process has a private *stage* directory `<lock>.<pid>-<random>/` (made at its
+ * first acquire, removed when it exits); it writes its owner record there and hard-links it to
+ * `<lock>` (link fails if the lock exists, so the lock never exists half-written). The owner
+ * record names pid, host, process scope (below), a nonce per acquisition, the stage and time.
  *
  * Fenced writes: a holder writes through `Held.writeFenced`: the new content goes into its stage
  * directory and is renamed from there onto the target. Breaking a lock first renames the
@@ -35,7 +35,8 @@ import { pauseBeforeWrite } from './test-pause.js';
  * - Compromised: a holder whose lock was broken gets MutexCompromisedError from `writeFenced`
  *   (and from `assertHeld`), and nothing it wrote reaches the target.
  * - Leftovers: stage directories and temp files of killed processes are removed by
- *   `sweepLeftovers` (the store calls it under the lock) once older than `staleMs`.
+ *   `sweepLeftovers` (the store calls it under the lock) once older than `staleMs`; a live
+ *   process whose idle stage was swept makes a new one.
  */
 export interface MutexOptions {
   /** Age after which a lock held by a live process counts as stale (ms). */
@@ -51,6 +52,8 @@ export interface Owner {
   scope?: string;
   nonce: string;
   at: number;
+  /** The holder's stage directory (a sibling of the lock), revoked when the lock is broken. */
+  stage?: string;
 }
 
 export class MutexTimeoutError extends Error {
@@ -66,12 +69,26 @@ export class MutexCompromisedError extends Error {
 }
 
 const HOST = os.hostname();
-const OWNER_FILE = 'owner.json';
-const NONCE = /^[0-9a-f]+-[0-9a-f]{16}$/;
 
-interface Stage {
+interface Attempt {
+  /** The stage directory (absolute). */
   dir: string;
+  /** The owner record's file in it, the one linked to the lock. */
+  file: string;
   owner: Owner;
+}
+
+/** Stage directories of this process, removed when it exits. */
+const stagesToRemove = new Set<string>();
+let exitHookInstalled = false;
+
+function removeStagesAtExit(dir: string): void {
+  stagesToRemove.add(dir);
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.once('exit', () => {
+    for (const stage of stagesToRemove) removeTree(stage);
+  });
 }
 
 let scopeCache: string | undefined;
@@ -112,17 +129,17 @@ export class Mutex {
     const start = Date.now();
     const firstSeen = new Map<string, number>();
     let delay = 1;
-    let stage: Stage | null = this.makeStage();
+    const attempt = this.newAttempt();
+    let done = false;
     try {
       for (;;) {
-        const result = this.link(stage);
+        const result = this.link(attempt);
         if (result === 'held') {
-          const held = new Held(this.lockPath, stage.owner, stage.dir);
-          stage = null;
-          return held;
+          done = true;
+          return new Held(this.lockPath, attempt.owner, attempt.dir, attempt.file);
         }
         if (result === 'stage-gone') {
-          stage = this.makeStage(); // swept while we waited that long: start afresh
+          this.renewStage(attempt); // swept while this process idled or waited: start afresh
           continue;
         }
         const owner = readOwner(this.lockPath);
@@ -137,15 +154,20 @@ export class Mutex {
         delay = Math.min(delay * 2, 16);
       }
     } finally {
-      if (stage) removeTree(stage.dir);
+      if (!done) fs.rmSync(attempt.file, { force: true });
     }
   }
 
   /** One attempt, without waiting. */
   tryAcquire(): Held | null {
-    const stage = this.makeStage();
-    if (this.link(stage) === 'held') return new Held(this.lockPath, stage.owner, stage.dir);
-    removeTree(stage.dir);
+    const attempt = this.newAttempt();
+    let result = this.link(attempt);
+    if (result === 'stage-gone') {
+      this.renewStage(attempt);
+      result = this.link(attempt);
+    }
+    if (result === 'held') return new Held(this.lockPath, attempt.owner, attempt.dir, attempt.file);
+    fs.rmSync(attempt.file, { force: true });
     return null;
   }
 
@@ -160,25 +182,47 @@ export class Mutex {
     return age > this.staleMs || age < -this.staleMs; // a time in the future is a skewed clock
   }
 
-  private makeStage(): Stage {
-    const owner: Owner = { pid: process.pid, host: HOST, scope: processScope(), nonce: `${process.pid.toString(16)}-${randomHex(16)}`, at: 0 };
-    const dir = `${this.lockPath}.${owner.nonce}`;
+  private stageDir: string | null = null;
+
+  /** This process's stage directory, made on first use. */
+  private stage(): string {
+    if (this.stageDir) return this.stageDir;
+    const dir = `${this.lockPath}.${process.pid.toString(16)}-${randomHex(16)}`;
     fs.mkdirSync(dir);
-    return { dir, owner };
+    removeStagesAtExit(dir);
+    this.stageDir = dir;
+    return dir;
+  }
+
+  private newAttempt(): Attempt {
+    const dir = this.stage();
+    const nonce = `${process.pid.toString(16)}-${randomHex(16)}`;
+    const owner: Owner = { pid: process.pid, host: HOST, scope: processScope(), nonce, at: 0, stage: path.basename(dir) };
+    return { dir, file: path.join(dir, `owner-${nonce}`), owner };
+  }
+
+  /** The stage was swept or revoked: make a new one and move the attempt there. */
+  private renewStage(attempt: Attempt): void {
+    if (this.stageDir === attempt.dir) {
+      stagesToRemove.delete(attempt.dir);
+      this.stageDir = null; // else a concurrent attempt of this process made the new one already
+    }
+    attempt.dir = this.stage();
+    attempt.file = path.join(attempt.dir, `owner-${attempt.owner.nonce}`);
+    attempt.owner.stage = path.basename(attempt.dir);
   }
 
   /** Writes the owner record (dated now) into the stage and links it to the lock. */
-  private link(stage: Stage): 'held' | 'busy' | 'stage-gone' {
-    const ownerFile = path.join(stage.dir, OWNER_FILE);
-    stage.owner.at = Date.now();
+  private link(attempt: Attempt): 'held' | 'busy' | 'stage-gone' {
+    attempt.owner.at = Date.now();
     try {
-      fs.writeFileSync(ownerFile, JSON.stringify(stage.owner));
-      fs.linkSync(ownerFile, this.lockPath);
+      fs.writeFileSync(attempt.file, JSON.stringify(attempt.owner));
+      fs.linkSync(attempt.file, this.lockPath);
       return 'held';
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code === 'EEXIST') return 'busy';
-      if (code === 'ENOENT' && !fs.existsSync(stage.dir)) return 'stage-gone';
+      if (code === 'ENOENT' && !fs.existsSync(attempt.dir)) return 'stage-gone';
       throw error;
     }
   }
@@ -196,7 +240,7 @@ export class Mutex {
       const current = readOwner(this.lockPath);
       if (!current) return !fs.existsSync(this.lockPath);
       if (current.nonce !== seen.nonce) return false;
-      revokeStage(this.lockPath, seen.nonce);
+      revokeStage(this.lockPath, seen);
       const aside = `${this.lockPath}.${seen.nonce}.broken-${randomHex(4)}`;
       try {
         fs.renameSync(this.lockPath, aside);
@@ -208,7 +252,7 @@ export class Mutex {
         try {
           fs.linkSync(aside, this.lockPath);
         } catch {
-          revokeStage(this.lockPath, moved.nonce);
+          revokeStage(this.lockPath, moved);
         }
       }
       fs.rmSync(aside, { force: true });
@@ -302,22 +346,23 @@ export class Mutex {
     return removed;
   }
 
-  /** The lock's leftovers in `names` (a directory listing), and whether each may go now. */
+  /**
+   * The lock's leftovers in `names` (a directory listing), and whether each may go now (older
+   * than `staleMs`). Never the current owner's stage, nor this process's own.
+   */
   leftovers(names: string[] = safeReaddir(path.dirname(this.lockPath))): Array<{ name: string; ageMs: number; removable: boolean }> {
     const base = path.basename(this.lockPath);
-    const current = readOwner(this.lockPath)?.nonce;
     const found: Array<{ name: string; ageMs: number; removable: boolean }> = [];
+    const own = this.stageDir ? path.basename(this.stageDir) : '';
+    let current: string | undefined;
     for (const name of names) {
-      if (!name.startsWith(`${base}.`) || name === path.basename(this.breakPath)) continue;
-      const suffix = name.slice(base.length + 1);
-      if (suffix === current) continue;
-      const full = path.join(path.dirname(this.lockPath), name);
-      const identity = fileIdentity(full);
+      if (!name.startsWith(`${base}.`) || name === path.basename(this.breakPath) || name === own) continue;
+      current ??= readOwner(this.lockPath)?.stage ?? '';
+      if (name === current) continue;
+      const identity = fileIdentity(path.join(path.dirname(this.lockPath), name));
       if (!identity) continue;
       const ageMs = Date.now() - identity.mtimeMs;
-      const owner = NONCE.test(suffix) ? readOwner(path.join(full, OWNER_FILE)) : null;
-      const dead = owner !== null && pidVisible(owner) && !pidAlive(owner.pid);
-      found.push({ name, ageMs, removable: dead || Math.abs(ageMs) > this.staleMs });
+      found.push({ name, ageMs, removable: Math.abs(ageMs) > this.staleMs });
     }
     return found;
   }
@@ -326,7 +371,7 @@ export class Mutex {
 export class Held {
   private released = false;
 
-  constructor(readonly lockPath: string, readonly owner: Owner, readonly stageDir: string) {}
+  constructor(readonly lockPath: string, readonly owner: Owner, readonly stageDir: string, private readonly ownerFile: string) {}
 
   /** Throws MutexCompromisedError when the lock on disk is no longer ours. */
   assertHeld(): void {
@@ -357,18 +402,19 @@ export class Held {
     this.released = true;
     const current = readOwner(this.lockPath);
     if (current && current.nonce === this.owner.nonce) fs.rmSync(this.lockPath, { force: true });
-    removeTree(this.stageDir);
+    fs.rmSync(this.ownerFile, { force: true });
   }
 }
 
 /** Takes a holder's stage directory away (atomically, by renaming it), then deletes it. */
-function revokeStage(lockPath: string, nonce: string): void {
-  const stage = `${lockPath}.${nonce}`;
+function revokeStage(lockPath: string, owner: Owner): void {
+  if (!owner.stage || owner.stage.includes('/') || !owner.stage.startsWith(`${path.basename(lockPath)}.`)) return; // an old-style owner without a stage
+  const stage = path.join(path.dirname(lockPath), owner.stage);
   const revoked = `${stage}.revoked-${randomHex(4)}`;
   try {
     fs.renameSync(stage, revoked);
   } catch {
-    return; // an old-style owner without a stage, or already revoked
+    return; // already revoked
   }
   removeTree(revoked);
 }
@@ -391,11 +437,18 @@ function fileIdentity(file: string): { ino: number; mtimeMs: number } | null {
   }
 }
 
+/** Removes a stage directory (its few known files, then itself), or anything else, recursively. */
 function removeTree(target: string): void {
   try {
-    fs.rmSync(target, { recursive: true, force: true });
-  } catch {
-    // best effort: a leftover is swept later
+    for (const name of fs.readdirSync(target)) fs.unlinkSync(path.join(target, name));
+    fs.rmdirSync(target);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    try {
+      fs.rmSync(target, { recursive: true, force: true });
+    } catch {
+      // best effort: a leftover is swept later
+    }
   }
 }
 

@@ -1,20 +1,31 @@
 /**
  * flc — File Lock Coordinator — for Pi.
  *
- * Installed by `flc init --pi` as .pi/extensions/flc.ts. Every `edit`/`write` (configurable)
- * claims its file for this Pi session before it runs, waits while another session (Claude
- * Code, another Pi, a person at the CLI) holds it, and is blocked with the holder named if it
- * stays held. Claims are released when the agent finishes (agent_end) and at session shutdown.
- * Adds the file_claiming_* tools, /file-claiming-config, /file-claiming-locks, a footer status
- * and claim:* events on pi.events.
+ * `flc init --pi` installs this file twice: as the project's `.pi/extensions/flc.ts` (commit it)
+ * and as your personal `~/.pi/agent/extensions/flc.ts`. Pi >= 0.79 loads project extensions only
+ * after you trust the project; personal ones always. So the personal copy acts in every
+ * repository where flc is set up in this clone (`.git/flc/` exists) and does nothing anywhere
+ * else, and the project copy stands down wherever the personal copy acts: exactly one of them
+ * runs, trusted project or not, on old Pi and new.
  *
- * It uses flc in-process when `file-lock-coordinator` resolves from the project (a dev
- * dependency), else the `flc` command on PATH. If flc itself fails, edits are allowed with a
- * warning: a broken flc never stops your work.
+ * Every `edit`/`write` (configurable; nested calls in code mode too) claims its file for this Pi
+ * session before it runs, waits while another session (Claude Code, another Pi, a person at the
+ * CLI) holds it, and is blocked with the holder named if it stays held. Claims are released when
+ * Pi is truly idle (`agent_settled`; `agent_end` on Pi < 0.80.4) and at session shutdown. Adds the
+ * file_claiming_* tools, /file-claiming-config, /file-claiming-locks, a footer status and claim:*
+ * events on pi.events. Shell commands (`bash`, `powershell`) run as this session: FLC_SESSION.
+ *
+ * It uses flc in-process when `file-lock-coordinator` is installed in the project (a dev
+ * dependency), else the project's `node_modules/.bin/flc`, else `flc` on PATH. If flc itself
+ * fails, edits are allowed with a warning: a broken flc never stops your work.
  */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { StringEnum } from "@earendil-works/pi-ai";
-import type { ExtensionAPI, ExtensionContext } from "@earendil-works/pi-coding-agent";
+import { VERSION, type ExtensionAPI, type ExtensionContext } from "@earendil-works/pi-coding-agent";
 import { Type } from "typebox";
 
 type Kind = "read" | "write" | "exclusive";
@@ -68,7 +79,26 @@ const SEED_KEYS: Record<string, string> = {
 
 const STATUS_KEY = "flc";
 
+/** Marks flc's extension file, so the project copy can tell that the personal one is installed. */
+const MARKER = "flc — File Lock Coordinator — for Pi.";
+
+/** Pi >= 0.80.4 signals true idleness with agent_settled; before it, agent_end was final. */
+const SETTLES = versionAtLeast(VERSION, [0, 80, 4]);
+
 export default function flcExtension(pi: ExtensionAPI) {
+	const place = whereLoaded();
+	if (!place.acts) {
+		if (place.notice) {
+			const notice = place.notice;
+			pi.on("session_start", async (_event, ctx) => {
+				// Pi >= 0.79 without the user's trust does not load the project's copy: say so.
+				const trusted = (ctx as { isProjectTrusted?: () => boolean }).isProjectTrusted;
+				if (typeof trusted === "function" && !trusted.call(ctx)) warn(ctx, notice);
+			});
+		}
+		return;
+	}
+
 	let backend: Backend | null | undefined;
 	let session = "pi:unknown";
 	const held = new Map<string, ClaimView>(); // claims this session holds, by id
@@ -145,8 +175,10 @@ export default function flcExtension(pi: ExtensionAPI) {
 	}
 
 	pi.on("session_start", async (_event, ctx) => {
-		// Commands run by the bash tool (a `git commit` through the guard, `flc` itself) act as
-		// this session; /new, /resume and /fork start a new one and come through here again.
+		// Commands run by the bash or powershell tool (a `git commit` through the guard, `flc`
+		// itself) inherit FLC_SESSION and act as this session; Pi >= 0.82 also gives them
+		// PI_SESSION_ID, the same id, which flc reads as `pi:<id>`. /new, /resume and /fork start a
+		// new session and come through here again.
 		session = `pi:${ctx.sessionManager.getSessionId()}`;
 		process.env.FLC_SESSION = session;
 		held.clear();
@@ -159,6 +191,7 @@ export default function flcExtension(pi: ExtensionAPI) {
 		cachedSettings = undefined; // settings may have changed (flc config set) since the last run
 	});
 
+	// Nested calls (code mode, with parentToolCallId) come through here too and are gated alike.
 	pi.on("tool_call", async (event, ctx) => {
 		const config = await settings(ctx.cwd);
 		if (!config.blockedTools.includes(event.toolName)) return;
@@ -200,7 +233,9 @@ export default function flcExtension(pi: ExtensionAPI) {
 		await refreshStatus(ctx);
 	});
 
-	pi.on("agent_end", async (_event, ctx) => {
+	// Release at true idle. agent_end is not final on Pi >= 0.80.4 (retries, compaction and
+	// queued follow-ups run after it), so there the release waits for agent_settled.
+	onEvent(pi, SETTLES ? "agent_settled" : "agent_end", async (ctx) => {
 		const { release } = await settings(ctx.cwd);
 		if (release === "turn") await releaseEverything(ctx);
 	});
@@ -345,12 +380,7 @@ function toFlcAssignment(assignment: string): string {
 
 /** flc in-process when the project has it, else the `flc` command; null outside a repository. */
 async function loadBackend(pi: ExtensionAPI, cwd: string): Promise<Backend | null> {
-	let lib: typeof import("file-lock-coordinator") | undefined;
-	try {
-		lib = await import("file-lock-coordinator");
-	} catch {
-		lib = undefined;
-	}
+	const lib = await importLibrary(cwd);
 	if (lib) {
 		let coordinator: InstanceType<typeof lib.Coordinator>;
 		try {
@@ -361,10 +391,132 @@ async function loadBackend(pi: ExtensionAPI, cwd: string): Promise<Backend | nul
 		}
 		return libraryBackend(lib, coordinator);
 	}
-	const probe = await pi.exec("flc", ["status", "--json"], { cwd, timeout: 10_000 });
+	const command = projectCommand(cwd) ?? "flc";
+	const probe = await pi.exec(command, ["status", "--json"], { cwd, timeout: 10_000 });
 	if (probe.code === 3) return null;
 	if (probe.code !== 0) throw new Error(`flc is not installed (npm install -D file-lock-coordinator): ${probe.stderr.trim()}`);
-	return cliBackend(pi, cwd);
+	return cliBackend(pi, cwd, command);
+}
+
+type Library = typeof import("file-lock-coordinator");
+
+/**
+ * The project's own flc (its dev dependency, found from the working directory up), else one that
+ * resolves from this file. The personal copy lives outside the project, so it must look from cwd.
+ */
+async function importLibrary(cwd: string): Promise<Library | undefined> {
+	for (let dir = cwd; ; dir = path.dirname(dir)) {
+		const entry = path.join(dir, "node_modules", "file-lock-coordinator", "dist", "index.js");
+		if (fs.existsSync(entry)) {
+			try {
+				return (await import(pathToFileURL(entry).href)) as Library;
+			} catch {
+				break;
+			}
+		}
+		if (path.dirname(dir) === dir) break;
+	}
+	try {
+		return await import("file-lock-coordinator");
+	} catch {
+		return undefined;
+	}
+}
+
+/** The project's `node_modules/.bin/flc`, from the working directory up. */
+function projectCommand(cwd: string): string | undefined {
+	for (let dir = cwd; ; dir = path.dirname(dir)) {
+		const bin = path.join(dir, "node_modules", ".bin", "flc");
+		if (fs.existsSync(bin)) return bin;
+		if (path.dirname(dir) === dir) return undefined;
+	}
+}
+
+interface Placement {
+	/** Whether this copy registers anything. */
+	acts: boolean;
+	/** For a personal copy that stands down: what to tell an untrusted session. */
+	notice?: string;
+}
+
+/**
+ * Decides, from the file system alone, which copy acts, so that the project copy and the
+ * personal copy agree whatever order Pi loads them in: the personal copy (any copy outside
+ * `<cwd>/.pi/extensions`, also one given with -e) acts where flc is set up in this clone; the
+ * project copy acts unless the personal one does.
+ */
+function whereLoaded(): Placement {
+	const cwd = process.cwd();
+	const self = ownFile();
+	const project = self !== undefined && path.dirname(self) === path.join(realPath(cwd), ".pi", "extensions");
+	const store = flcStore(cwd);
+	const personalActs = store !== undefined && fs.existsSync(store);
+	if (project) return { acts: !(personalActs && personalCopyInstalled()) };
+	if (personalActs) return { acts: true };
+	// A repository whose team set flc up for Pi, in a clone where flc has not run yet.
+	if (store !== undefined && fs.existsSync(path.join(cwd, ".pi", "extensions", "flc.ts"))) {
+		return {
+			acts: false,
+			notice: "this project uses flc, but Pi has not loaded its extension (the project is not trusted) and flc is not set up in this clone, so edits are not coordinated. Run `npx flc init --pi`, or trust the project (/trust, or --approve).",
+		};
+	}
+	return { acts: false };
+}
+
+function ownFile(): string | undefined {
+	try {
+		return realPath(fileURLToPath(import.meta.url));
+	} catch {
+		return undefined;
+	}
+}
+
+function realPath(file: string): string {
+	try {
+		return fs.realpathSync(file);
+	} catch {
+		return path.resolve(file);
+	}
+}
+
+/** `<git common dir>/flc`, or undefined outside a git repository. */
+function flcStore(cwd: string): string | undefined {
+	try {
+		const out = execFileSync("git", ["rev-parse", "--git-common-dir"], { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], timeout: 5_000 });
+		return path.join(path.resolve(cwd, out.trim()), "flc");
+	} catch {
+		return undefined;
+	}
+}
+
+/** Pi's personal directory: PI_CODING_AGENT_DIR, else ~/.pi/agent. */
+function agentDir(): string {
+	const configured = process.env.PI_CODING_AGENT_DIR;
+	if (configured) return path.resolve(configured.replace(/^~(?=$|[\\/])/, os.homedir()));
+	return path.join(os.homedir(), ".pi", "agent");
+}
+
+function personalCopyInstalled(): boolean {
+	try {
+		return fs.readFileSync(path.join(agentDir(), "extensions", "flc.ts"), "utf8").includes(MARKER);
+	} catch {
+		return false;
+	}
+}
+
+/** Subscribes to an event this Pi may not have (the types of older Pi do not list it). */
+function onEvent(pi: ExtensionAPI, event: string, handler: (ctx: ExtensionContext) => Promise<void>) {
+	(pi.on as unknown as (name: string, h: (event: unknown, ctx: ExtensionContext) => Promise<void>) => void)(event, (_event, ctx) => handler(ctx));
+}
+
+function versionAtLeast(version: string, wanted: [number, number, number]): boolean {
+	const parts = version.split(/[.-]/).slice(0, 3).map(Number);
+	for (let i = 0; i < 3; i++) {
+		const have = parts[i] ?? 0;
+		if (Number.isNaN(have)) return false;
+		if (have !== wanted[i]) return have > wanted[i]!;
+	}
+	return true;
 }
 
 function libraryBackend(lib: typeof import("file-lock-coordinator"), coordinator: InstanceType<typeof lib.Coordinator>): Backend {
@@ -401,9 +553,9 @@ function libraryBackend(lib: typeof import("file-lock-coordinator"), coordinator
 	};
 }
 
-function cliBackend(pi: ExtensionAPI, cwd: string): Backend {
+function cliBackend(pi: ExtensionAPI, cwd: string, command: string): Backend {
 	async function run(args: string[], okCodes = [0]): Promise<any> {
-		const result = await pi.exec("flc", [...args, "--json"], { cwd, timeout: 120_000 });
+		const result = await pi.exec(command, [...args, "--json"], { cwd, timeout: 120_000 });
 		if (result.killed) throw new Error(`flc ${args[0]} was killed`);
 		let data: any;
 		try {
@@ -420,7 +572,7 @@ function cliBackend(pi: ExtensionAPI, cwd: string): Backend {
 			const args = ["claim", file, "--literal", "--session", session, "--reason", "edit (Pi)"];
 			if (wait) args.push("--wait");
 			// No exec timeout: flc bounds the wait itself, and killing it mid-wait would only lose the answer.
-			const result = await pi.exec("flc", [...args, "--json"], { cwd });
+			const result = await pi.exec(command, [...args, "--json"], { cwd });
 			const data = JSON.parse(result.stdout || "{}");
 			if (data.code === "OUTSIDE_REPO") return null;
 			if (result.code !== 0 && result.code !== 1) throw new Error(data.error ?? result.stderr.trim());
@@ -436,7 +588,7 @@ function cliBackend(pi: ExtensionAPI, cwd: string): Backend {
 			return (await run(["status"])).claims;
 		},
 		async tool(session, name, params) {
-			const result = await pi.exec("flc", ["tool", name, JSON.stringify(params ?? {}), "--session", session, "--json"], { cwd, timeout: 60_000 });
+			const result = await pi.exec(command, ["tool", name, JSON.stringify(params ?? {}), "--session", session, "--json"], { cwd, timeout: 60_000 });
 			const data = JSON.parse(result.stdout || "{}");
 			if (result.code !== 0) throw new Error(data.error ?? result.stderr.trim());
 			return data;

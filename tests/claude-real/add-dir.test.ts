@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeAnthropic, Gate, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
-import { claimsIn, describeReal, itAfterFix, makeClaudeRepo, sessionIdOf, startClaude, write } from './harness.js';
+import { claimsIn, describeReal, makeClaudeRepo, sessionIdOf, startClaude, write } from './harness.js';
 
 let api: FakeAnthropic;
 beforeAll(async () => void (api = await startFakeAnthropic()));
@@ -10,7 +10,7 @@ afterAll(() => api?.close());
 
 describeReal('a real Claude Code session editing a second repository (--add-dir)', () => {
   // Issue 9, point 5: Stop and SessionEnd only looked at cwd's repository.
-  itAfterFix('claims the file in the other repository and releases it at Stop', async () => {
+  it('claims the file in the other repository and releases it at Stop', async () => {
     const repo = makeClaudeRepo();
     const other = makeClaudeRepo();
     const file = path.join(other, 'lib', 'b.ts');

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeAnthropic, Gate, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
 import { git } from '../helpers.js';
-import { bash, claimsIn, describeReal, installLoggingHook, itAfterFix, makeClaudeRepo, readHookLog, startClaude, tempDir, write } from './harness.js';
+import { bash, claimsIn, describeReal, installLoggingHook, makeClaudeRepo, readHookLog, startClaude, tempDir, write } from './harness.js';
 
 let api: FakeAnthropic;
 beforeAll(async () => void (api = await startFakeAnthropic()));
@@ -49,7 +49,7 @@ describeReal('/clear in a real Claude Code session', () => {
   });
 
   // Issue 9, point 6: with claims that outlive a turn (release=session), /clear must hand them to the new id.
-  itAfterFix('with release=session, what the old id held follows the new id', async () => {
+  it('with release=session, what the old id held follows the new id', async () => {
     const repo = makeClaudeRepo({ config: ['release=session'] });
     const log = path.join(tempDir('hook-log-'), 'hooks.jsonl');
     installLoggingHook(repo, log, ['SessionStart']);

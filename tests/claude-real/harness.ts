@@ -100,6 +100,8 @@ export interface ClaudeOptions {
   home?: string;
   timeoutMs?: number;
   debugFile?: string;
+  /** leave this checkout's `flc` shim off PATH (a project that has flc as a dev dependency). */
+  noShim?: boolean;
 }
 
 export interface ClaudeHandle {
@@ -146,7 +148,7 @@ export function startClaude(options: ClaudeOptions): ClaudeHandle {
     DISABLE_TELEMETRY: '1',
     DISABLE_ERROR_REPORTING: '1',
     CLAUDE_CODE_MAX_RETRIES: '0',
-    PATH: `${flcShimDir()}${path.delimiter}${process.env.PATH}`,
+    PATH: options.noShim ? process.env.PATH : `${flcShimDir()}${path.delimiter}${process.env.PATH}`,
     ...options.env,
   });
   const child = spawn(CLAUDE_BIN, args, { cwd: options.cwd, env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });

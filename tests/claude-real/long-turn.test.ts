@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { afterAll, beforeAll, expect } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeAnthropic, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
 import { sleep, until } from '../helpers.js';
-import { bash, busyFor, claimsIn, describeReal, flcRun, installLoggingHook, itAfterFix, killGroup, makeClaudeRepo, readHookLog, sessionIdOf, startClaude, tempDir, write } from './harness.js';
+import { bash, busyFor, claimsIn, describeReal, flcRun, installLoggingHook, killGroup, makeClaudeRepo, readHookLog, sessionIdOf, startClaude, tempDir, write } from './harness.js';
 
 let api: FakeAnthropic;
 beforeAll(async () => void (api = await startFakeAnthropic()));
@@ -10,7 +10,7 @@ afterAll(() => api?.close());
 
 describeReal('a real Claude Code turn longer than the TTL', () => {
   // Issue 9, point 4: only edit hooks renew claims, so a long Bash step loses them to the TTL.
-  itAfterFix('keeps its claim while Claude is alive, and loses it after the TTL once Claude is gone', async () => {
+  it('keeps its claim while Claude is alive, and loses it after the TTL once Claude is gone', async () => {
     const repo = makeClaudeRepo({ config: ['ttl=3s'] });
     const log = path.join(tempDir('hook-log-'), 'hooks.jsonl');
     installLoggingHook(repo, log, ['PreToolUse']);

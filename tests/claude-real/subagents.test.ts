@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeAnthropic, Gate, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
 import { until } from '../helpers.js';
-import { claimsIn, describeReal, installLoggingHook, itAfterFix, makeClaudeRepo, readHookLog, sessionIdOf, startClaude, tempDir, write } from './harness.js';
+import { claimsIn, describeReal, installLoggingHook, makeClaudeRepo, readHookLog, sessionIdOf, startClaude, tempDir, write } from './harness.js';
 
 let api: FakeAnthropic;
 beforeAll(async () => void (api = await startFakeAnthropic()));
@@ -39,7 +39,7 @@ describeReal('real Claude Code subagents', () => {
   });
 
   // Issue 9, point 2: the main agent's Stop must not release a running background subagent's claims.
-  itAfterFix('a background subagent keeps its claim through the main agent\'s Stop, until its own SubagentStop', async () => {
+  it('a background subagent keeps its claim through the main agent\'s Stop, until its own SubagentStop', async () => {
     const repo = makeClaudeRepo();
     const log = path.join(tempDir('hook-log-'), 'hooks.jsonl');
     installLoggingHook(repo, log, ['Stop', 'SubagentStop']);

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeAnthropic, Gate, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
 import { until } from '../helpers.js';
-import { bash, busyFor, claimsIn, describeReal, installLoggingHook, itAfterFix, makeClaudeRepo, readHookLog, sessionIdOf, startClaude, tempDir, write } from './harness.js';
+import { bash, busyFor, claimsIn, describeReal, installLoggingHook, makeClaudeRepo, readHookLog, sessionIdOf, startClaude, tempDir, write } from './harness.js';
 
 let api: FakeAnthropic;
 beforeAll(async () => void (api = await startFakeAnthropic()));
@@ -13,7 +13,7 @@ const INTERRUPT = JSON.stringify({ type: 'control_request', request_id: 'interru
 
 describeReal('real Claude Code turns that end without Stop', () => {
   // Issue 9, point 3: a turn that fails on an API error fires StopFailure, not Stop.
-  itAfterFix('an API error (StopFailure): the turn\'s claims are gone by the time the next prompt runs', async () => {
+  it('an API error (StopFailure): the turn\'s claims are gone by the time the next prompt runs', async () => {
     const repo = makeClaudeRepo();
     const log = path.join(tempDir('hook-log-'), 'hooks.jsonl');
     installLoggingHook(repo, log, ['StopFailure', 'Stop']);
@@ -37,7 +37,7 @@ describeReal('real Claude Code turns that end without Stop', () => {
   });
 
   // Issue 9, point 3: an interrupted turn fires no hook at all.
-  itAfterFix('an interrupted turn: its claims are gone by the time the next prompt runs', async () => {
+  it('an interrupted turn: its claims are gone by the time the next prompt runs', async () => {
     const repo = makeClaudeRepo();
     const log = path.join(tempDir('hook-log-'), 'hooks.jsonl');
     installLoggingHook(repo, log, ['PreToolUse', 'Stop', 'StopFailure']);

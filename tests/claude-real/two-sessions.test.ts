@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeAnthropic, Gate, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
 import { git, until } from '../helpers.js';
-import { bash, claimsIn, describeReal, itAfterFix, makeClaudeRepo, runClaude, sessionIdOf, startClaude, waitersIn, write } from './harness.js';
+import { bash, claimsIn, describeReal, makeClaudeRepo, runClaude, sessionIdOf, startClaude, waitersIn, write } from './harness.js';
 
 let api: FakeAnthropic;
 beforeAll(async () => void (api = await startFakeAnthropic()));
@@ -72,7 +72,7 @@ describeReal('two real Claude Code sessions on one file', () => {
   });
 
   // Issue 9, point 1: the payload's session_id comes before an inherited FLC_SESSION.
-  itAfterFix('still conflicts when both were started from a shell that exported FLC_SESSION', async () => {
+  it('still conflicts when both were started from a shell that exported FLC_SESSION', async () => {
     const repo = makeClaudeRepo({ config: ['waitTimeout=2s'] });
     const shell = { FLC_SESSION: 'shell-of-the-user' };
     const a = await holder('shell-a', repo, 'x.txt', shell);

@@ -270,7 +270,8 @@ describe('flc hook claude, as real Claude Code sessions behave', () => {
     await hook(edit(repo, 'S', 'bg.ts', { agent_id: 'agent-bg' }), { cwd: repo });
     await hook(edit(repo, 'S', 'done.ts', { agent_id: 'agent-done' }), { cwd: repo });
     await hook(event(repo, 'S', 'SubagentStop', { agent_id: 'agent-done', agent_type: 'general-purpose' }), { cwd: repo });
-    const running = [{ id: 'task-1', type: 'subagent', status: 'running', description: 'refactor', agent_type: 'general-purpose' }];
+    await hook(edit(repo, 'S', 'crashed.ts', { agent_id: 'agent-crashed' }), { cwd: repo }); // ended without SubagentStop
+    const running = [{ id: 'agent-bg', type: 'subagent', status: 'running', description: 'refactor', agent_type: 'general-purpose' }];
     await hook(event(repo, 'S', 'Stop', { stop_hook_active: false, background_tasks: running }), { cwd: repo });
     expect(claimsOf(repo)).toEqual(['bg.ts:S/agent-bg']);
     // A sibling subagent cannot take the running one's file.
@@ -281,6 +282,7 @@ describe('flc hook claude, as real Claude Code sessions behave', () => {
   });
 
   it('releases, at a Stop with no subagent in flight, the claims of subagents that ended without a SubagentStop', async () => {
+    // (Claude Code before 2.1 sends no background_tasks: its subagents have all ended by the main agent's Stop.)
     const repo = makeRepo();
     await hook(edit(repo, 'S', 'crashed.ts', { agent_id: 'agent-x' }), { cwd: repo });
     await hook(event(repo, 'S', 'Stop', { background_tasks: [{ id: 'b1', type: 'shell', status: 'running', description: 'npm run dev', command: 'npm run dev' }] }), { cwd: repo });
@@ -495,10 +497,10 @@ describe('flc init --claude', () => {
     expect(without.status).toBe(0);
     expect(JSON.parse(without.stdout).systemMessage).toMatch(/^flc: flc is not on PATH.*NOT coordinated/);
     const doctorWith = await flc(['doctor'], { cwd: repo, env: { PATH: `${bin}:${process.env.PATH}` } });
-    expect(doctorWith.stdout).toMatch(/ok +claude hooks +\.claude\/settings\.json: 7 hook\(s\), command finds flc/);
+    expect(doctorWith.stdout).toMatch(/ok +claude hook +\.claude\/settings\.json: 7 hook\(s\), command finds flc/);
     const doctor = await flc(['doctor'], { cwd: repo, env: { PATH: `${nodeDir}:/usr/bin:/bin` } });
     expect(doctor.code).toBe(3);
-    expect(doctor.stdout).toMatch(/FAIL claude hooks +\.claude\/settings\.json: the hook command cannot find flc \(flc is not on PATH\)/);
+    expect(doctor.stdout).toMatch(/FAIL claude hook +\.claude\/settings\.json: the hook command cannot find flc \(flc is not on PATH\)/);
   });
 
   it('keeps the installed PreToolUse timeout in step with waitTimeout, and doctor reports a mismatch', async () => {
@@ -508,17 +510,17 @@ describe('flc init --claude', () => {
     expect(set.code).toBe(0);
     expect(set.stderr).toMatch(/updated the Claude Code PreToolUse hook timeout in .*settings\.json/);
     expect(settingsOf(repo).hooks.PreToolUse[0].hooks[0]).toMatchObject({ command: 'FLC_HOOK_TIMEOUT=150 flc hook claude', timeout: 150 });
-    expect((await flc(['doctor'], { cwd: repo })).stdout).toMatch(/ok +claude timeout +\.claude\/settings\.json: PreToolUse timeout 150 s leaves room for waitTimeout 2m/);
+    expect((await flc(['doctor'], { cwd: repo })).stdout).toMatch(/ok +claude wait +\.claude\/settings\.json: PreToolUse timeout 150 s leaves room for waitTimeout 2m/);
     // A hook installed by hand (or an older flc) with a short timeout.
     const settings = settingsOf(repo);
     settings.hooks.PreToolUse[0].hooks[0] = { type: 'command', command: 'flc hook claude', timeout: 90 };
     fs.writeFileSync(path.join(repo, '.claude/settings.json'), JSON.stringify(settings));
     const doctor = await flc(['doctor'], { cwd: repo });
     expect(doctor.code).toBe(3);
-    expect(doctor.stdout).toMatch(/FAIL claude timeout +\.claude\/settings\.json: the PreToolUse hook does not tell flc its timeout/);
+    expect(doctor.stdout).toMatch(/FAIL claude wait +\.claude\/settings\.json: the PreToolUse hook does not tell flc its timeout/);
     settings.hooks.PreToolUse[0].hooks[0] = { type: 'command', command: 'FLC_HOOK_TIMEOUT=90 flc hook claude', timeout: 90 };
     fs.writeFileSync(path.join(repo, '.claude/settings.json'), JSON.stringify(settings));
-    expect((await flc(['doctor'], { cwd: repo })).stdout).toMatch(/FAIL claude timeout +\.claude\/settings\.json: the PreToolUse timeout \(90 s\) cuts waitTimeout 2m to 1m 20s/);
+    expect((await flc(['doctor'], { cwd: repo })).stdout).toMatch(/FAIL claude wait +\.claude\/settings\.json: the PreToolUse timeout \(90 s\) cuts waitTimeout 2m to 1m 20s/);
   });
 
   it('refuses to overwrite a settings file that is not JSON', async () => {

@@ -67,6 +67,17 @@ describe('processes in different PID namespaces (containers of one pod)', () => 
     expect(readDb(repo).claims.map((c) => c.session)).toEqual(['inner']);
   });
 
+  it.skipIf(!canUnshare)('does not take a waiter whose pid it cannot see for a dead one', async () => {
+    const repo = makeRepo();
+    await flc(['claim', 'a.ts'], { cwd: repo, env: { FLC_SESSION: 'alice' } });
+    const bob = run(process.execPath, [FLC, 'claim', 'a.ts', '--wait', '--timeout', '20s'], { cwd: repo, env: { FLC_SESSION: 'bob' } });
+    await until(() => readDb(repo).waiters.length === 1);
+    const seen = await inOwnPidNamespace([FLC, 'status', '--json'], { cwd: repo }).done;
+    expect(JSON.parse(seen.stdout).waiters.map((w: { session: string }) => w.session)).toEqual(['bob']);
+    await inOwnPidNamespace([FLC, 'release', 'a.ts'], { cwd: repo, env: { FLC_SESSION: 'alice' } }).done;
+    expect((await bob.done).code).toBe(0);
+  });
+
   it.skipIf(!canUnshare)('loses no update and never corrupts db.json with writers in three namespaces', async () => {
     const repo = makeRepo();
     await flc(['init'], { cwd: repo });

@@ -29,13 +29,13 @@ describe('Claude Code payloads', () => {
     if (!r.ok) throw new Error(r.problem);
     return r.payload;
   };
-  it('tell from background_tasks whether subagents are still in flight', () => {
-    expect(parse({ background_tasks: [{ id: 't', type: 'subagent', status: 'running', description: 'd' }] }).subagentsRunning).toBe(true);
-    expect(parse({ background_tasks: [{ id: 't', type: 'local_agent', agent_type: 'general-purpose', status: 'running', description: 'd' }] }).subagentsRunning).toBe(true);
-    expect(parse({ background_tasks: [{ id: 't', type: 'shell', status: 'running', description: 'npm run dev' }] }).subagentsRunning).toBe(false);
-    expect(parse({ background_tasks: [] }).subagentsRunning).toBe(false);
-    expect(parse({}).subagentsRunning).toBeUndefined();
-    expect(parse({ background_tasks: 'nonsense' }).subagentsRunning).toBeUndefined();
+  it('tell from background_tasks which subagents are still in flight (their id is the agent_id)', () => {
+    const running = (tasks: unknown) => parse({ background_tasks: tasks }).runningSubagents;
+    expect(running([{ id: 'a0df84ea87178d226', type: 'subagent', status: 'running', description: 'd', agent_type: 'general-purpose' }])).toEqual(['a0df84ea87178d226']);
+    expect(running([{ id: 'b1', type: 'shell', status: 'running', description: 'npm run dev', command: 'npm run dev' }])).toEqual([]);
+    expect(running([])).toEqual([]);
+    expect(parse({}).runningSubagents).toBeUndefined();
+    expect(running('nonsense')).toBeUndefined();
   });
 
   it('carry SessionStart source and SessionEnd reason', () => {
