@@ -1,22 +1,10 @@
 import path from 'node:path';
-import { splitGlob } from './glob.js';
+import { isGlob, splitGlob } from './glob.js';
 import { FlcError, badInput } from './errors.js';
 
-export type PatternType = 'file' | 'dir' | 'glob';
+export { isGlob };
 
-/**
- * Does `pattern` contain a glob character that is not escaped with a backslash? `*?[]{}`
- * and the extglob openers `!( +( @(`. `app/\[slug\]/page.tsx` is a literal name.
- */
-export function isGlob(pattern: string): boolean {
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '\\') i++;
-    else if ('*?[]{}'.includes(c)) return true;
-    else if ('!+@'.includes(c) && pattern[i + 1] === '(') return true;
-  }
-  return false;
-}
+export type PatternType = 'file' | 'dir' | 'glob';
 
 /**
  * The key of a literal name: the characters that would make it a glob (and the backslash)

@@ -159,6 +159,17 @@ describe('names with glob characters: app/[slug]/page.tsx', () => {
     expect((await claim(repo, 'alice', 'app/[id]/page.tsx')).code).toBe(1);
     expect((await claudeEdit(repo, 'alice', path.join(repo, 'app/[id]/page.tsx'))).code).toBe(2);
   });
+
+  it('works in a repository whose own directory has glob characters in its name', async () => {
+    const repo = path.join(makeTempDir(), '[work] {x}', 'repo');
+    fs.mkdirSync(repo, { recursive: true });
+    git(repo, 'init', '-q', '-b', 'main');
+    write(repo, 'src/a.ts');
+    expect((await claim(repo, 'bob', 'src/*.ts')).code).toBe(0);
+    expect((await claim(path.join(repo, 'src'), 'carol', 'b.md')).code).toBe(0);
+    expect(keys(repo)).toEqual(['src/*.ts', 'src/b.md']);
+    expect((await claim(repo, 'alice', path.join(repo, 'src/a.ts'))).code).toBe(1);
+  });
 });
 
 describe('file names from agents and --literal are never globs', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration, parseTtl } from '../../src/core/duration.js';
+import { splitGlob } from '../../src/core/glob.js';
 import { patternsOverlap } from '../../src/core/overlap.js';
 import { escapeLiteral, isGlob, normalizeClaimPath, patternType, unescapeLiteral } from '../../src/core/paths.js';
 
@@ -49,6 +50,17 @@ describe('path normalisation', () => {
     ['a(b)!.ts', { literal: true }, 'a(b)!.ts'],
   ])('%s %j is %s', (input, options, expected) => {
     expect(normalizeClaimPath(input, '/repo', root, options)).toBe(expected);
+  });
+
+  it.each([
+    ['src/**/*.ts', 'src', '**/*.ts'],
+    ['**', '', '**'],
+    ['/*.ts', '/', '*.ts'],
+    ['/t/\\[work\\] \\{x\\}/repo/src/*.ts', '/t/\\[work\\] \\{x\\}/repo/src', '*.ts'],
+    ['src/{a,b}/x.ts', 'src', '{a,b}/x.ts'],
+    ['{src/a,lib/b}.ts', '', '{src/a,lib/b}.ts'],
+  ])('splits %s into %s and %s', (pattern, base, glob) => {
+    expect(splitGlob(pattern)).toEqual({ base, glob });
   });
 
   it('escapes exactly what makes a name a glob, and undoes it', () => {
