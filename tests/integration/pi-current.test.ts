@@ -6,7 +6,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { flc, git, makeRepo, makeTempDir, readDb } from '../helpers.js';
 import { definePiSuite, piProject, recordedEvents, runPi } from '../pi-suite.js';
-import { PI_LINES } from '../runtimes.js';
+import { NODES, PI_LINES } from '../runtimes.js';
 
 const found = PI_LINES.find((l) => l.trust);
 const line = found ?? PI_LINES[0]!; // placeholder when the current Pi (or Node 24) is not installed
@@ -61,6 +61,16 @@ describe.skipIf(!found)(`Pi ${line.version} project trust`, () => {
     expect(run.tools).toMatchObject([{ toolName: 'write', isError: false }]);
     expect(run.stderr).toMatch(/flc: this project uses flc, but Pi has not loaded its extension \(the project is not trusted\) and flc is not set up in this clone, so edits are not coordinated\. Run `npx flc init --pi`, or trust the project/);
     expect(fs.existsSync(path.join(clone, '.git/flc'))).toBe(false);
+  }, 60_000);
+
+  const node22 = NODES.find((n) => n.major === '22');
+  it.runIf(node22)('runs on Node 22 as well: a held file is refused, naming the holder', async () => {
+    const project = await piProject();
+    await flc(['claim', 'notes.txt'], { cwd: project.repo, env: { FLC_SESSION: 'cli-holder' } });
+    const run = await runPi({ ...line, node: node22!.bin }, project, heldWrite);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.tools).toMatchObject([{ toolName: 'write', isError: true }]);
+    expect(run.tools[0]!.text).toMatch(/Held by session cli-holder/);
   }, 60_000);
 
   it('the personal copy does nothing in a repository without flc: no tools, no store, no output', async () => {
