@@ -2,6 +2,7 @@ import { Builtins, Cli, Command } from './cli/clipanion.js';
 import { FdWriter } from './cli/output.js';
 import { colorEnabled } from './cli/style.js';
 import { EXIT } from './core/errors.js';
+import { AdoptCommand } from './commands/adopt.js';
 import { CheckCommand } from './commands/check.js';
 import { CommitCommand } from './commands/commit.js';
 import { ClaimCommand } from './commands/claim.js';
@@ -35,6 +36,7 @@ const COMMANDS = [
   DoctorCommand,
   GuardCommand,
   CommitCommand,
+  AdoptCommand,
   HookClaudeCommand,
   ServeCommand,
   McpCommand,

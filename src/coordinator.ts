@@ -8,6 +8,10 @@ import { patternsOverlap } from './core/overlap.js';
 import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneExpired, renewSession } from './core/rules.js';
 import { type AgentProcess, type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
 import { parseKind } from './core/kinds.js';
+import { ChangesService } from './coordinator/changes.js';
+import type { OwnedFinding } from './core/changes.js';
+import type { OwnedStatus } from './coordinator/changes.js';
+import { type RefGuardInput, type RefGuardReport, guardRefUpdates } from './coordinator/ref-guard.js';
 import { changedFiles, gitAt, stagedChanges } from './git/changes.js';
 import { type ClaimKeyOptions, claimKeys, nestedRepoOf, stagedLinkTargets } from './coordinator/paths.js';
 import { escapeLiteral } from './core/paths.js';
@@ -96,6 +100,8 @@ export interface GuardInput {
   session: string;
   /** Overrides the config's `guard.mode` for this run (FLC_GUARD). */
   mode?: GuardMode;
+  /** On refusal, unstage the other sessions' files the commit would have taken (the pre-commit hook). */
+  unstage?: boolean;
 }
 
 export interface GuardReport {
@@ -105,6 +111,10 @@ export interface GuardReport {
   checked: number;
   blocked: GuardFinding[];
   warnings: GuardFinding[];
+  /** Staged files holding other sessions' uncommitted (owned) changes; they block in `block` mode. */
+  owned: OwnedFinding[];
+  /** Files unstaged from the refused commit (with `unstage`), their working-tree content untouched. */
+  unstaged: string[];
 }
 
 export interface CommitInput {
@@ -133,6 +143,8 @@ export interface StatusResult {
   claims: Claim[];
   waiters: Waiter[];
   sessions: SessionRecord[];
+  /** Owned (uncommitted) changes, with whether their owner is still around. */
+  changes: OwnedStatus[];
 }
 
 type Refusal = Omit<Extract<ClaimResult, { granted: false }>, 'waited'>;
@@ -154,6 +166,8 @@ const SESSION_RETENTION_MS = 7 * 86_400_000;
  */
 export class Coordinator {
   readonly store: Store;
+  /** Owned changes: who owns which file's uncommitted changes (see core/changes). */
+  readonly changes: ChangesService;
   /**
    * The agent process this coordinator acts for (an agent hook sets it from CLAUDE_PID). It is
    * recorded on the session at each write, and keeps the session's claims alive while it runs.
@@ -162,6 +176,7 @@ export class Coordinator {
 
   constructor(readonly repo: RepoInfo, readonly cwd: string = repo.root) {
     this.store = new Store(repo.commonDir);
+    this.changes = new ChangesService(repo, this.store);
   }
 
   /** Opens the coordinator of the repository around `cwd`. Throws NOT_A_REPO outside one. */
@@ -196,36 +211,40 @@ export class Coordinator {
 
     // Waiting starts only once the request is queued (most claims are granted at once); the
     // room looks at the store as soon as it is joined, so a release in between is not missed.
-    {
-      const first = await this.store.transaction((db, tx): Attempt => {
-        this.housekeep(db, tx);
-        const blockers = findBlockers(request, db, tx.now);
-        if (!blockers.length) return { type: 'granted', claims: this.grant(db, tx, request, grant) };
-        if (!input.wait) return { type: 'refused', refusal: this.refuse(tx, request, 'conflict', blockers) };
-        const cycle = findWaitCycle(request, blockers, db, tx.now);
-        if (cycle) return { type: 'refused', refusal: this.refuse(tx, request, 'deadlock', blockers, cycle) };
-        const waiter = enqueue(db, tx, request, { ...grant, deadline, reason: input.reason });
-        tx.emit({ event: 'claim:waiting', session: request.session, agent: request.agent, path: paths.join(' '), kind, detail: `queued behind ${blockers.map(holderLabel).join(', ')}` });
-        return { type: 'queued', waiter, blockers };
-      });
-      if (first.type === 'granted') return { granted: true, waited: waited(), claims: first.claims };
-      if (first.type === 'refused') return { ...first.refusal, waited: waited() };
-      if (first.type !== 'queued') throw new Error('unreachable');
+    // Another session's owned changes refuse at once (they last until committed), unless that
+    // session is editing the file right now: then the request waits for its claim like any
+    // other. Git is asked whether owned changes still exist only when some are in the way.
+    await this.changes.clearCleanBlocking(request, grant.worktree, config['changes.claims']);
+    const first = await this.store.transaction((db, tx): Attempt => {
+      this.housekeep(db, tx);
+      const blockers = findBlockers(request, db, tx.now);
+      const owned = standingOwned(this.changes.blockers(db, request, grant.worktree, config['changes.claims']), blockers);
+      if (owned.length) return { type: 'refused', refusal: this.refuse(tx, request, 'conflict', owned) };
+      if (!blockers.length) return { type: 'granted', claims: this.grant(db, tx, request, grant) };
+      if (!input.wait) return { type: 'refused', refusal: this.refuse(tx, request, 'conflict', blockers) };
+      const cycle = findWaitCycle(request, blockers, db, tx.now);
+      if (cycle) return { type: 'refused', refusal: this.refuse(tx, request, 'deadlock', blockers, cycle) };
+      const waiter = enqueue(db, tx, request, { ...grant, deadline, reason: input.reason });
+      tx.emit({ event: 'claim:waiting', session: request.session, agent: request.agent, path: paths.join(' '), kind, detail: `queued behind ${blockers.map(holderLabel).join(', ')}` });
+      return { type: 'queued', waiter, blockers };
+    });
+    if (first.type === 'granted') return { granted: true, waited: waited(), claims: first.claims };
+    if (first.type === 'refused') return { ...first.refusal, waited: waited() };
+    if (first.type !== 'queued') throw new Error('unreachable');
 
-      const waiterId = first.waiter.id;
-      input.onQueued?.(first.blockers);
-      const member = new WaitMember(waiterId);
-      const room = WaitRoom.for(this.store, liveView);
-      room.join(member);
-      try {
-        return await this.waitForGrant({ request, grant, deadline, waited, waiterId, member, signal: input.signal, reason: input.reason });
-      } catch (error) {
-        // A long-lived process (flc serve, the Pi extension) must not leave its request queued.
-        await this.store.transaction((db) => void (db.waiters = db.waiters.filter((w) => w.id !== waiterId))).catch(() => undefined);
-        throw error;
-      } finally {
-        room.leave(member);
-      }
+    const waiterId = first.waiter.id;
+    input.onQueued?.(first.blockers);
+    const member = new WaitMember(waiterId);
+    const room = WaitRoom.for(this.store, liveView);
+    room.join(member);
+    try {
+      return await this.waitForGrant({ request, grant, deadline, waited, waiterId, member, signal: input.signal, reason: input.reason });
+    } catch (error) {
+      // A long-lived process (flc serve, the Pi extension) must not leave its request queued.
+      await this.store.transaction((db) => void (db.waiters = db.waiters.filter((w) => w.id !== waiterId))).catch(() => undefined);
+      throw error;
+    } finally {
+      room.leave(member);
     }
   }
 
@@ -256,6 +275,8 @@ export class Coordinator {
       }
       await member.sleep(remaining, signal);
       if (signal?.aborted || Date.now() >= deadline) continue;
+      // The holder may have committed its work before letting go: ask git before refusing for it.
+      await this.changes.clearCleanBlocking(request, grant.worktree, this.store.config()['changes.claims']);
       const outcome = await this.store.transaction((db, tx): Attempt => {
         this.housekeep(db, tx);
         let waiter = db.waiters.find((w) => w.id === waiterId);
@@ -265,6 +286,11 @@ export class Coordinator {
           tx.emit({ event: 'claim:waiting', session: request.session, agent: request.agent, path: request.paths.join(' '), kind: request.kind, detail: 'queued again, at the back: it had lost its place' });
         }
         const blockers = findBlockers(request, db, tx.now, waiter.seq);
+        const owned = standingOwned(this.changes.blockers(db, request, grant.worktree, this.store.config()['changes.claims']), blockers);
+        if (owned.length) {
+          db.waiters = db.waiters.filter((w) => w.id !== waiterId);
+          return { type: 'refused', refusal: this.refuse(tx, request, 'conflict', owned) };
+        }
         if (!blockers.length) {
           db.waiters = db.waiters.filter((w) => w.id !== waiterId);
           return { type: 'granted', claims: this.grant(db, tx, request, grant) };
@@ -290,6 +316,9 @@ export class Coordinator {
       for (const claim of released) {
         tx.emit({ event: 'claim:released', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id });
       }
+      this.changes.onReleased(db, tx, released, 'session ended');
+      const record = db.sessions.find((s) => s.id === session);
+      if (record) record.endedAt = new Date(tx.now).toISOString();
       tx.emit({ event: 'session:ended', session, detail });
       return { released, notFound: [] };
     });
@@ -310,6 +339,7 @@ export class Coordinator {
       for (const claim of released) {
         tx.emit({ event: 'claim:released', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'turn' });
       }
+      this.changes.onReleased(db, tx, released, 'turn');
       touchSession(db, session, tx.now, this.worktree(), this.agentProcess);
       renewSession(db, session, tx.now);
       return { released, notFound: [] };
@@ -328,6 +358,7 @@ export class Coordinator {
       const earlier = earlierSessionsOfProcess(db.sessions, process, session);
       for (const from of earlier) {
         const moved = transferSession(db, from, session, tx.now);
+        this.changes.follow(db, tx, from, session);
         tx.emit({ event: 'session:ended', session: from, detail: `continued as ${session} in the same process; ${moved.length} claim(s) handed over` });
       }
       touchSession(db, session, tx.now, this.worktree(), process);
@@ -378,6 +409,7 @@ export class Coordinator {
           ...(forced ? { by: holderLabel(input), cause: 'forced' } : {}),
         });
       }
+      this.changes.onReleased(db, tx, [...chosen], 'released');
       renewSession(db, input.session, tx.now);
       touchSession(db, input.session, tx.now, this.worktree(cwd), this.agentProcess);
       return { released: [...chosen], notFound };
@@ -407,6 +439,7 @@ export class Coordinator {
       claims: db.claims.filter((c) => touches(c.path) && bySession(c)),
       waiters: db.waiters.filter((w) => w.paths.some(touches) && bySession(w)),
       sessions: db.sessions,
+      changes: this.changes.describe(db, now).filter((r) => touches(escapeLiteral(r.path)) && bySession(r)),
     };
   }
 
@@ -419,11 +452,12 @@ export class Coordinator {
   async guard(input: GuardInput): Promise<GuardReport> {
     const config = this.store.config();
     const mode = input.mode ?? config['guard.mode'];
-    const report: GuardReport = { mode, session: input.session, checked: 0, blocked: [], warnings: [] };
+    const report: GuardReport = { mode, session: input.session, checked: 0, blocked: [], warnings: [], owned: [], unstaged: [] };
     if (mode === 'off') return report;
     const changes = await stagedChanges(this.repo.root);
     report.checked = changes.length;
     if (!changes.length || !this.store.exists()) return report;
+    report.owned = await this.changes.guardFindings(changes, input.session);
     const findings = evaluateGuard({
       changes,
       claims: liveView(this.store.read(), Date.now()).claims,
@@ -436,6 +470,13 @@ export class Coordinator {
     for (const finding of findings) {
       if (finding.severity === 'block' && mode === 'block') report.blocked.push(finding);
       else report.warnings.push(finding);
+    }
+    if (mode === 'block' && report.owned.length) await this.changes.journalBlocked(report.owned, input.session, 'pre-commit');
+    if (input.unstage && mode === 'block' && report.owned.length) {
+      // Owned changes whose owner holds no claim on them (its turn is over) were staged by the
+      // sweep, not by an owner at work: they leave the index again. A held file stays staged.
+      const held = new Set(report.blocked.map((f) => f.path));
+      report.unstaged = await this.changes.unstage(report.owned.map((f) => f.path).filter((p) => !held.has(p)));
     }
     if (report.blocked.length) {
       await this.store.record(
@@ -453,24 +494,44 @@ export class Coordinator {
   }
 
   /**
+   * One session continues under a new id (Claude Code's /clear or --resume): its owned and
+   * watched changes follow it (journaled as `changes:adopted`, cause "same session, new id").
+   * Claims are not moved here. A new session (/new) must not call this: it inherits nothing.
+   */
+  transferSession(from: string, to: string) {
+    return this.changes.transferSession(from, to);
+  }
+
+  /** The `reference-transaction` check: see coordinator/ref-guard. */
+  guardRefs(input: RefGuardInput): Promise<RefGuardReport> {
+    return guardRefUpdates(this.repo, this.store, this.changes, input);
+  }
+
+  /**
    * Commits exactly the changed files this session holds write/exclusive claims on (or the
    * given subset), with git's `commit --only`: whatever else is staged, by anyone, stays staged
    * and uncommitted. New files are added first. The commit runs the hooks as that session.
    */
   async commitOwn(input: CommitInput): Promise<CommitResult> {
     const now = Date.now();
-    const held = liveView(this.store.read(), now).claims.filter((c) => c.session === input.session && c.kind !== 'read');
-    if (!held.length) {
-      throw new FlcError('REFUSED', `${input.session} holds no write or exclusive claims, so there is nothing of its own to commit`, 'claim the files you changed first (flc claim <path>), or commit with git');
+    const db = liveView(this.store.read(), now);
+    const held = db.claims.filter((c) => c.session === input.session && c.kind !== 'read');
+    const mine = this.changes.commitScope(db, input.session);
+    if (!held.length && !mine.owned.size) {
+      throw new FlcError('REFUSED', `${input.session} holds no write or exclusive claims and owns no uncommitted changes, so there is nothing of its own to commit`, 'claim the files you changed first (flc claim <path>), or commit with git');
     }
     const wanted = input.paths?.length ? this.normalizePaths(input.paths, input.cwd) : null;
     for (const pattern of wanted ?? []) {
-      if (!held.some((c) => patternsOverlap(c.path, pattern))) {
-        throw new FlcError('REFUSED', `${pattern} is not claimed by ${input.session}`, 'commit only files you hold; see `flc status --session <you>`');
+      if (!held.some((c) => patternsOverlap(c.path, pattern)) && ![...mine.owned].some((p) => patternsOverlap(p, pattern))) {
+        throw new FlcError('REFUSED', `${pattern} is not claimed by ${input.session} and holds no changes it owns`, 'commit only files you hold or own; see `flc status --session <you>`');
       }
     }
     const { tracked, untracked } = await changedFiles(this.repo.root);
-    const covers = (file: string) => held.some((c) => patternsOverlap(c.path, escapeLiteral(file))) && (!wanted || wanted.some((p) => patternsOverlap(p, escapeLiteral(file))));
+    // Its claimed files and its owned changes; never a file holding another session's changes.
+    const covers = (file: string) =>
+      !mine.others.has(file) &&
+      (mine.owned.has(file) || held.some((c) => patternsOverlap(c.path, escapeLiteral(file)))) &&
+      (!wanted || wanted.some((p) => patternsOverlap(p, escapeLiteral(file))));
     const files = [...tracked, ...untracked].filter(covers);
     if (!files.length) {
       throw new FlcError('REFUSED', `none of the files ${input.session} holds has changes to commit`, 'see `git status` and `flc status`');
@@ -485,6 +546,7 @@ export class Coordinator {
       throw new FlcError('REFUSED', `git commit failed: ${text.slice(0, 12).join('\n')}`, 'fix what git reports and run flc commit again');
     }
     const commit = (await git.raw(['rev-parse', 'HEAD'])).trim();
+    await this.changes.clearClean((r) => r.worktree === this.repo.root && files.includes(r.path));
     let released: Claim[] = [];
     if (input.release) {
       const used = held.filter((c) => files.some((f) => patternsOverlap(c.path, escapeLiteral(f))));
@@ -502,6 +564,7 @@ export class Coordinator {
       this.housekeep(db, tx);
       touchSession(db, session, tx.now, this.worktree(), this.agentProcess);
       if (event) tx.emit({ event: 'session:started', session, detail: event.detail });
+      this.changes.onActivity(db, tx, session);
       return renewSession(db, session, tx.now);
     });
   }
@@ -513,12 +576,14 @@ export class Coordinator {
   /** Drops expired claims (journaled), waiters whose process is gone, and old sessions. */
   private housekeep(db: DbData, tx: Tx): void {
     renewClaimsOfLiveSessions(db, tx.now);
-    for (const claim of pruneExpired(db, tx.now)) {
+    const expired = pruneExpired(db, tx.now);
+    for (const claim of expired) {
       tx.emit({ event: 'claim:expired', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'ttl' });
     }
     for (const waiter of db.waiters.filter((w) => isStalledWaiter(w, tx.now))) {
       tx.emit({ event: 'claim:skipped', session: waiter.session, agent: waiter.agent, path: waiter.paths.join(' '), kind: waiter.kind, cause: 'stalled', detail: `left its free paths untaken since ${waiter.readyAt}; it loses its place` });
     }
+    this.changes.onReleased(db, tx, expired, 'expired');
     db.waiters = db.waiters.filter((w) => waiterAlive(w, tx.now));
     stampReadyWaiters(db, tx.now);
     db.sessions = db.sessions.filter((s) => Date.parse(s.lastSeen) + SESSION_RETENTION_MS > tx.now || db.claims.some((c) => c.session === s.id));
@@ -526,6 +591,7 @@ export class Coordinator {
 
   private grant(db: DbData, tx: Tx, request: Holder & { paths: string[]; kind: ClaimKind }, options: Omit<Parameters<typeof grantClaims>[2], 'now'>): Claim[] {
     const claims = grantClaims(db, request, { ...options, now: tx.now });
+    this.changes.onGranted(db, tx, request, request.kind, claims);
     renewSession(db, request.session, tx.now);
     touchSession(db, request.session, tx.now, options.worktree, this.agentProcess);
     for (const claim of claims) {
@@ -559,10 +625,16 @@ export class Coordinator {
   }
 }
 
+/** How another session's owned changes get freed. */
+function howToFree(b: Blocker): string {
+  return `they are freed when ${b.session} commits them, hands them over (flc release --changes ${b.heldPath}), or you adopt them (flc adopt ${b.heldPath})`;
+}
+
 function refusalMessage(cause: RefusalCause, blockers: Blocker[], cycle: string[] | undefined): string {
   if (cause === 'deadlock') return `Deadlock: waiting would close the cycle ${cycle!.join(' -> ')}`;
   const first = blockers[0];
   const what = first ? describeBlocker(first) : 'the path is no longer free';
+  if (first?.changes) return `${what}; ${howToFree(first)}`;
   if (cause === 'timeout') return `Timeout waiting for lock: ${what}`;
   if (cause === 'aborted') return `Wait cancelled: ${what}`;
   return what;
@@ -570,6 +642,10 @@ function refusalMessage(cause: RefusalCause, blockers: Blocker[], cycle: string[
 
 /** The one-line error of a refusal: whose claim (or queued request) is in the way. */
 function describeBlocker(b: Blocker): string {
+  if (b.changes) {
+    const via = b.heldPath === b.path ? b.path : `${b.path} overlaps ${b.heldPath}, which`;
+    return `${via} holds uncommitted changes owned by ${b.session}`;
+  }
   const who = b.agent ? `${b.session} (agent ${b.agent})` : b.session;
   if (b.heldPath !== b.path) {
     if (b.queued) return `${b.path} overlaps ${b.heldPath}, which ${who} is queued for first (${b.kind})`;
@@ -641,3 +717,10 @@ function newId(prefix: 'c' | 'w'): string {
   return `${prefix}-${randomHex(8)}`;
 }
 
+/**
+ * Owned changes that refuse a request now: those of sessions not also in its way with a live
+ * claim or queued request (their work is in progress; the request waits for it to end first).
+ */
+function standingOwned(owned: Blocker[], blockers: Blocker[]): Blocker[] {
+  return owned.filter((o) => !blockers.some((b) => b.session === o.session));
+}

@@ -20,6 +20,13 @@ export function describeRefusal(file: string, result: Pick<Extract<ClaimResult, 
     lines.push('What to do: work on something else, or finish this turn so your own claims are released; then try this file again.');
     return lines.join('\n');
   }
+  const owned = result.conflicts.find((b) => b.changes);
+  if (owned) {
+    lines.push(`flc: ${file} holds uncommitted changes of ${who(owned)} (${owned.heldPath}), so this edit was not made: they stay theirs until they are committed.`);
+    lines.push(`They are freed when that session commits them or hands them over (flc release --changes ${owned.heldPath}), or when the user adopts them (flc adopt ${owned.heldPath}).`);
+    lines.push('What to do: do not retry this file now, and do not work around this through the shell. Work on other files, or ask the user to decide.');
+    return lines.join('\n');
+  }
   const holders = dedupe(result.conflicts);
   const siblings = holders.filter((b) => requester !== undefined && b.session === requester.session);
   const sibling = `a sibling subagent of this same session (${siblings.map((b) => `agent ${b.agent}`).filter(unique).join(', ')})`;

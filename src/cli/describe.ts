@@ -27,6 +27,7 @@ export function expiryText(iso: string | null, now = Date.now()): string {
 export function blockerLine(b: Blocker, now = Date.now()): string {
   const who = b.agent ? `${b.session} (agent ${b.agent})` : b.session;
   const overlap = b.heldPath === b.path ? '' : `overlaps ${b.heldPath}, `;
+  if (b.changes) return `${b.path}: ${overlap}uncommitted changes of ${who}, owned for ${age(b.acquiredAt, now)}`;
   if (b.queued) {
     return `${b.path}: ${overlap}${who} is queued first for a ${b.kind} claim (waiting ${age(b.acquiredAt, now)})${b.reason ? ` — "${b.reason}"` : ''}`;
   }

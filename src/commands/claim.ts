@@ -78,7 +78,7 @@ export class ClaimCommand extends FlcCommand {
       } else {
         this.warn(`${this.err.red('refused:')} ${result.error}`);
         for (const blocker of result.conflicts) this.warn(`  ${blockerLine(blocker)}`);
-        this.warn(this.err.dim(hintFor(result.cause)));
+        this.warn(this.err.dim(result.conflicts.some((b) => b.changes) ? 'hint: `flc status` shows whose changes are where; waiting does not help until they are committed' : hintFor(result.cause)));
       }
       return result.granted ? EXIT.ok : EXIT.refused;
     } finally {

@@ -5,7 +5,7 @@ import { isFlcError, EXIT } from '../core/errors.js';
 import { isLive } from '../core/rules.js';
 import { readOwner } from '../store/mutex.js';
 import { describeProblems } from '../core/validate.js';
-import { guardHookStatus } from '../git/hooks.js';
+import { guardHookStatus, refTransactionHookStatus } from '../git/hooks.js';
 import { inspectClaudeHooks } from '../install/claude.js';
 import { piLoadReport } from '../install/pi.js';
 
@@ -21,11 +21,11 @@ export class DoctorCommand extends FlcCommand {
   static usage = Command.Usage({
     description: "check the store's health, and repair it",
     details: `
-      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal, the store lock, whether the pre-commit guard is installed where git will run it, where flc's Claude Code hooks are installed, whether their command finds flc and their PreToolUse timeout leaves room for \`waitTimeout\`, and whether Pi will load flc here (the personal extension, or the project's with the project trusted).
+      Checks the repository, \`db.json\` (readable, valid, how many claims and waiters), \`config.json\`, the journal, the store lock, whether the pre-commit guard and the reference-transaction guard are installed where git will run them, the owned changes (records whose file matches HEAD again are reported), where flc's Claude Code hooks are installed, whether their command finds flc and their PreToolUse timeout leaves room for \`waitTimeout\`, and whether Pi will load flc here (the personal extension, or the project's with the project trusted).
 
       Also: a \`db.json\` that is a symbolic link (refused), a journal that cannot be written, and temp files left by killed processes.
 
-      \`--repair\` repairs \`db.json\`: bad entries (a null waiter, a claim of an unknown kind, ...) are dropped and every valid entry is kept; a file that is not a store at all is replaced by an empty store. The original is kept as \`db.json.corrupt-<time>-<id>\`, and the repair is journaled. It also breaks a lock left by a dead process and removes old temp files. It says what it did.
+      \`--repair\` repairs \`db.json\`: bad entries (a null waiter, a claim of an unknown kind, ...) are dropped and every valid entry is kept; a file that is not a store at all is replaced by an empty store. The original is kept as \`db.json.corrupt-<time>-<id>\`, and the repair is journaled. It also breaks a lock left by a dead process, removes old temp files, and clears ownership of files that match HEAD again. It says what it did.
 
       Exit codes: 0 healthy (or repaired), 3 a problem remains.
     `,
@@ -122,6 +122,27 @@ export class DoctorCommand extends FlcCommand {
       ok: true, // a missing guard is a choice (flc init --no-guard), not a fault
       detail: guard.wouldRun ? `installed and runs on commit ${guard.detail}; guard.mode = ${mode}` : `not active: ${guard.detail}`,
     });
+
+    const refGuard = refTransactionHookStatus(coordinator.repo);
+    checks.push({ name: 'ref guard', ok: true, detail: refGuard.wouldRun ? `installed: the reference-transaction hook runs ${refGuard.detail}` : `not active: ${refGuard.detail}` });
+
+    try {
+      const owned = coordinator.changes.list();
+      const clean = await coordinator.changes.cleanRecords(owned);
+      if (clean.length && this.repair) {
+        await coordinator.changes.clearClean((r) => clean.includes(r) || clean.some((c) => c.path === r.path && c.worktree === r.worktree && c.session === r.session));
+        actions.push(`cleared ownership of ${clean.length} file(s) that match HEAD again: ${clean.map((r) => r.path).join(', ')}`);
+      }
+      checks.push({
+        name: 'changes',
+        ok: true,
+        detail: clean.length && !this.repair
+          ? `${owned.length} owned file(s); ${clean.length} match HEAD again (ownership is cleared on next status/guard/claim, or now with --repair): ${clean.map((r) => `${r.path} (${r.session})`).join(', ')}`
+          : `${owned.length - (this.repair ? clean.length : 0)} file(s) hold owned uncommitted changes`,
+      });
+    } catch (error) {
+      checks.push({ name: 'changes', ok: true, detail: `not checked: ${isFlcError(error) ? error.message : String(error)}` });
+    }
 
     try {
       checks.push(...inspectClaudeHooks(coordinator.repo, store.config().waitTimeout));

@@ -1,5 +1,5 @@
 import { Command, Option } from '../cli/clipanion.js';
-import { FlcCommand } from '../cli/base.js';
+import { FlcCommand, usage } from '../cli/base.js';
 import { EXIT } from '../core/errors.js';
 import { holderLabel } from '../core/types.js';
 
@@ -12,6 +12,8 @@ export class ReleaseCommand extends FlcCommand {
 
       Releasing another session's claim needs \`--force\`; it is recorded in the journal with who forced it. Releasing something nobody holds is not an error (a note goes to stderr).
 
+      \`--changes\` hands over the session's owned (uncommitted) changes of the given files instead (\`--all\`: all of them): they stop being its own, so any session may claim and commit them; \`--to <session>\` gives them to that session instead. Journaled as \`changes:handed-over\`. Handing over another session's changes needs \`--force\` (to take them yourself, see \`flc adopt\`).
+
       Exit codes: 0 done, 1 the path is held by another session (use --force), 2 bad usage, 3 environment.
     `,
     examples: [
@@ -19,6 +21,8 @@ export class ReleaseCommand extends FlcCommand {
       ['Release everything this session holds', 'flc release --all'],
       ['Release by claim id', 'flc release c-1a2b3c4d'],
       ["Take over a crashed session's claim", 'flc release --force src/app.ts'],
+      ['Hand over your uncommitted changes of a file', 'flc release --changes src/app.ts'],
+      ['Give all your uncommitted changes to another session', 'flc release --changes --all --to agent-7'],
     ],
   });
 
@@ -28,9 +32,13 @@ export class ReleaseCommand extends FlcCommand {
   sessionFlag = Option.String('--session,-s', { description: 'Act as this session' });
   agent = Option.String('--agent', { description: "Only this subagent's claims" });
   literal = Option.Boolean('--literal', false, { description: 'The paths are file names, never globs: * ? [ ] { } are part of the name' });
+  changes = Option.Boolean('--changes', false, { description: 'Hand over owned uncommitted changes instead of claims' });
+  to = Option.String('--to', { description: 'With --changes: give them to this session' });
 
   async run(): Promise<number> {
     const session = this.session(this.sessionFlag);
+    if (this.changes) return this.handOver(session);
+    if (this.to !== undefined) throw usage('--to goes with --changes', 'flc release --changes <path> --to <session>');
     const result = await this.coordinator().release({ targets: this.targets, literal: this.literal, all: this.all, force: this.force, session, agent: this.agent });
     if (this.json) {
       this.printJson({ ok: true, count: result.released.length, released: result.released, notFound: result.notFound, session });
@@ -42,6 +50,22 @@ export class ReleaseCommand extends FlcCommand {
     }
     if (!result.released.length && !result.notFound.length) this.print('nothing to release');
     for (const target of result.notFound) this.warn(this.err.dim(`no claim on ${target}`));
+    return EXIT.ok;
+  }
+
+  private async handOver(session: string): Promise<number> {
+    if (!this.targets.length && !this.all) throw usage('no changes named to hand over', 'flc release --changes <path>, or --changes --all');
+    if (this.to !== undefined && !this.to.trim()) throw usage('--to needs a session id', 'flc release --changes <path> --to <session>');
+    const coordinator = this.coordinator();
+    const patterns = this.targets.length ? coordinator.normalizePaths(this.targets, undefined, { literal: this.literal }) : [];
+    const result = await coordinator.changes.handOver({ session, paths: patterns, all: this.all, to: this.to, force: this.force }, patterns);
+    if (this.json) {
+      this.printJson({ ok: true, count: result.records.length, handedOver: result.records, notFound: result.notFound, session, to: this.to ?? null });
+      return EXIT.ok;
+    }
+    for (const record of result.records) this.print(`${this.out.green('handed over')} ${record.path}${this.to ? ` to ${this.to}` : ' (now unowned)'}`);
+    if (!result.records.length && !result.notFound.length) this.print('no uncommitted changes to hand over');
+    for (const target of result.notFound) this.warn(this.err.dim(`no owned changes on ${target}`));
     return EXIT.ok;
   }
 }

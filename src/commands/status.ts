@@ -8,9 +8,9 @@ import { holderLabel } from '../core/types.js';
 export class StatusCommand extends FlcCommand {
   static paths = [['status'], ['list'], ['ls']];
   static usage = Command.Usage({
-    description: 'show live claims and waiting requests',
+    description: 'show live claims, waiting requests and owned uncommitted changes',
     details: `
-      Lists the live claims (holder, kind, path, age, time left, reason) and the requests queued behind them. Give paths to see only what touches them (directories and globs overlap as they do for claims); \`--session\` shows one session's claims. \`flc list\` is the same command.
+      Lists the live claims (holder, kind, path, age, time left, reason), the requests queued behind them, and the owned changes: files holding a session's uncommitted changes (path, owner, since when, and whether the owner is \`live\`, \`inactive\` — no live claim and not seen for a TTL, e.g. crashed — or \`ended\`). Ownership of a file that matches HEAD again is cleared first (one \`git status\`). Give paths to see only what touches them (directories and globs overlap as they do for claims); \`--session\` shows one session's claims. \`flc list\` is the same command.
 
       Exit codes: 0 always when the store can be read, 2 bad usage, 3 environment.
     `,
@@ -26,9 +26,10 @@ export class StatusCommand extends FlcCommand {
 
   async run(): Promise<number> {
     const coordinator = this.coordinator();
+    await coordinator.changes.clearClean().catch(() => undefined); // git unavailable: show the records as they are
     const status = coordinator.status({ paths: this.targets, session: this.sessionFlag });
     if (this.json) {
-      this.printJson({ claims: status.claims, waiters: status.waiters, sessions: status.sessions });
+      this.printJson({ claims: status.claims, waiters: status.waiters, sessions: status.sessions, changes: status.changes });
       return EXIT.ok;
     }
     const now = Date.now();
@@ -44,6 +45,17 @@ export class StatusCommand extends FlcCommand {
       this.print(this.out.bold('Waiting:'));
       this.print(table(['WAITER', 'KIND', 'PATHS', 'WAITING', 'GIVES UP IN', 'REASON'], rows, this.out));
     }
+    if (status.changes.length) {
+      const rows = status.changes.map((c) => [c.session, c.path, age(c.since, now), ownerText(c.owner, c.ownerLastSeen, now)]);
+      this.print('');
+      this.print(this.out.bold('Uncommitted changes (owned until committed, handed over or adopted):'));
+      this.print(table(['OWNER', 'PATH', 'OWNED FOR', 'OWNER IS'], rows, this.out));
+    }
     return EXIT.ok;
   }
+}
+
+function ownerText(state: string, lastSeen: string | null, now: number): string {
+  if (state === 'live') return 'live';
+  return lastSeen ? `${state} (last seen ${age(lastSeen, now)} ago)` : state;
 }

@@ -1,5 +1,6 @@
 import { durationText, parseDuration, parseTtl } from './duration.js';
 import { badInput } from './errors.js';
+import { CHANGES_CLAIM_POLICIES, type ChangesClaimPolicy } from './changes.js';
 import { GUARD_MODES, type GuardMode, WORKTREE_POLICIES, type WorktreePolicy } from './guard.js';
 
 export const RELEASE_POLICIES = ['turn', 'edit', 'session'] as const;
@@ -18,6 +19,8 @@ export interface Config {
   'guard.mode': GuardMode;
   /** How the guard treats claims recorded from another linked worktree. */
   'guard.otherWorktrees': WorktreePolicy;
+  /** Whether another session's uncommitted (owned) changes block a write/exclusive claim of the file. */
+  'changes.claims': ChangesClaimPolicy;
   /** Pi tools whose target file the Pi extension claims before they run. */
   'pi.blockedTools': string[];
   /** Whether the Pi extension shows its claims and conflicts in the footer. */
@@ -31,6 +34,7 @@ export const DEFAULT_CONFIG: Config = {
   journalMaxBytes: 1024 * 1024,
   'guard.mode': 'block',
   'guard.otherWorktrees': 'warn',
+  'changes.claims': 'block',
   'pi.blockedTools': ['edit', 'write'],
   'pi.showDiagnostics': true,
 };
@@ -87,6 +91,11 @@ export const CONFIG_KEYS: { [K in keyof Config]: KeySpec<K> } = {
   'guard.otherWorktrees': {
     describe: 'how the guard treats claims made from another linked worktree: warn, block or ignore',
     parse: oneOf(WORKTREE_POLICIES, 'guard.otherWorktrees'),
+    show: (value) => value,
+  },
+  'changes.claims': {
+    describe: "block: a file holding another session's uncommitted changes cannot be claimed for writing until they are committed, handed over or adopted; allow: it can (the changes stay theirs)",
+    parse: oneOf(CHANGES_CLAIM_POLICIES, 'changes.claims'),
     show: (value) => value,
   },
   'pi.blockedTools': {

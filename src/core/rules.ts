@@ -18,6 +18,8 @@ export interface Blocker {
   acquiredAt: string;
   expiresAt: string | null;
   reason?: string | undefined;
+  /** True when the blocker is another session's uncommitted changes (core/changes), not a claim. */
+  changes?: true | undefined;
 }
 
 export interface ClaimRequest extends Holder {

@@ -1,3 +1,5 @@
+import type { OwnedChange } from './changes.js';
+
 export const CLAIM_KINDS = ['read', 'write', 'exclusive'] as const;
 export type ClaimKind = (typeof CLAIM_KINDS)[number];
 
@@ -49,6 +51,8 @@ export interface SessionRecord {
   firstSeen: string;
   lastSeen: string;
   worktree?: string | undefined;
+  /** When the session ended (SessionEnd, Pi shutdown); it may own changes still. */
+  endedAt?: string | undefined;
   /** The agent process the session runs in (Claude Code's CLAUDE_PID), recorded by its hooks. */
   process?: AgentProcess | undefined;
 }
@@ -66,6 +70,8 @@ export interface DbData {
   claims: Claim[];
   waiters: Waiter[];
   sessions: SessionRecord[];
+  /** Files watched for, or holding, a session's uncommitted changes (core/changes); absent when none. */
+  changes?: OwnedChange[] | undefined;
   /** Next waiter sequence number. */
   nextSeq: number;
 }

@@ -69,8 +69,31 @@ const SESSION: Record<string, FieldCheck> = {
   worktree: optionalText,
 };
 
-/** The lists this version checks, entry by entry. Other top-level keys are kept untouched. */
-const LISTS: Record<'claims' | 'waiters' | 'sessions', Record<string, FieldCheck>> = { claims: CLAIM, waiters: WAITER, sessions: SESSION };
+const optionalTime: FieldCheck = (v) => (v === undefined || time(v) === null ? null : 'an ISO time when present');
+const textOrNull: FieldCheck = (v) => (v === null || typeof v === 'string' ? null : 'a string or null');
+
+/** An owned-changes record (core/changes). */
+const CHANGE: Record<string, FieldCheck> = {
+  path: text,
+  session: text,
+  agent: optionalText,
+  worktree: anyText,
+  watchedAt: time,
+  base: textOrNull,
+  seen: textOrNull,
+  since: optionalTime,
+};
+
+/**
+ * The lists this version checks, entry by entry; an optional list may be absent (read as empty).
+ * Other top-level keys are kept untouched.
+ */
+const LISTS: Record<string, { shape: Record<string, FieldCheck>; optional?: true }> = {
+  claims: { shape: CLAIM },
+  waiters: { shape: WAITER },
+  sessions: { shape: SESSION },
+  changes: { shape: CHANGE, optional: true },
+};
 
 /** Why `entry` is not a valid entry of the shape, or null when it is. */
 function entryProblem(entry: unknown, shape: Record<string, FieldCheck>): string | null {
@@ -89,8 +112,9 @@ export function validateDb(data: unknown): Validation {
   const db = data as Record<string, unknown>;
   if (db.version !== 1) return { fatal: `unknown version ${JSON.stringify(db.version)}`, problems: [] };
   const problems: StoreProblem[] = [];
-  for (const [list, shape] of Object.entries(LISTS)) {
+  for (const [list, { shape, optional }] of Object.entries(LISTS)) {
     const entries = db[list];
+    if (entries === undefined && optional) continue;
     if (!Array.isArray(entries)) {
       problems.push({ where: list, why: entries === undefined ? 'is missing' : 'is not a list' });
       continue;
@@ -118,8 +142,9 @@ export function asDb(data: Record<string, unknown>): DbData {
 export function repairDb(data: Record<string, unknown>): { db: DbData; dropped: StoreProblem[] } {
   const { problems } = validateDb(data);
   const repaired: Record<string, unknown> = { ...data };
-  for (const [list, shape] of Object.entries(LISTS)) {
+  for (const [list, { shape, optional }] of Object.entries(LISTS)) {
     const entries = data[list];
+    if (entries === undefined && optional) continue;
     repaired[list] = Array.isArray(entries) ? entries.filter((entry) => entryProblem(entry, shape) === null) : [];
   }
   if (repaired.nextSeq !== undefined && finite(repaired.nextSeq)) delete repaired.nextSeq;

@@ -17,6 +17,8 @@ import type { RepoInfo } from './repo.js';
 export const BLOCK_START = '# >>> flc guard >>>';
 export const BLOCK_END = '# <<< flc guard <<<';
 const CHAINED = 'pre-commit.flc-chained';
+export const REF_HOOK = 'reference-transaction';
+const REF_CHAINED = 'reference-transaction.flc-chained';
 
 /** Runs a command to completion with text output; child_process is loaded only when needed (it costs milliseconds of every flc start). */
 function spawnSync(command: string, args: string[], options: { cwd: string; env?: NodeJS.ProcessEnv; encoding?: 'utf8' }) {
@@ -33,6 +35,8 @@ export interface InstallRecord {
   created: boolean;
   /** The user's own hook, moved aside and chained (plain layout). */
   chained?: string | undefined;
+  /** The reference-transaction hook flc installed in git's hooks directory (the user's own, if any, chained). */
+  refTransaction?: { file: string; chained?: string | undefined } | undefined;
   /** husky was set up by flc: core.hooksPath and package.json's prepare before it did. */
   huskySetup?: { hooksPathBefore: string | null; prepareBefore: string | null; packageJson: string } | undefined;
 }
@@ -45,22 +49,95 @@ export interface InstallResult {
 
 /** The shell block the hook runs: find flc fast (never npx), run the guard, fail open if gone. */
 export function guardBlock(fallbackBin?: string): string {
-  const candidates = ['node_modules/.bin/flc', '"$(git rev-parse --git-common-dir 2>/dev/null)/../node_modules/.bin/flc"'];
-  if (fallbackBin) candidates.push(shellQuote(fallbackBin));
   return [
     `${BLOCK_START} added by \`flc init\`; \`flc init --uninstall\` removes it`,
-    'flc_bin=',
-    `for flc_candidate in ${candidates.join(' ')}; do`,
-    '  if [ -x "$flc_candidate" ]; then flc_bin=$flc_candidate; break; fi',
-    'done',
-    '[ -n "$flc_bin" ] || flc_bin=$(command -v flc 2>/dev/null) || true',
+    ...findFlcLines(fallbackBin),
     'if [ -n "$flc_bin" ]; then',
-    '  "$flc_bin" guard || exit $?',
+    '  "$flc_bin" guard --unstage || exit $?',
     'else',
     '  echo "flc: not found (uninstalled?); this commit was not checked against file claims" >&2',
     'fi',
     BLOCK_END,
   ].join('\n');
+}
+
+/** Shell lines that set flc_bin to the flc to run, fast (never npx), or leave it empty. */
+function findFlcLines(fallbackBin?: string): string[] {
+  const candidates = ['node_modules/.bin/flc', '"$(git rev-parse --git-common-dir 2>/dev/null)/../node_modules/.bin/flc"'];
+  if (fallbackBin) candidates.push(shellQuote(fallbackBin));
+  return [
+    'flc_bin=',
+    `for flc_candidate in ${candidates.join(' ')}; do`,
+    '  if [ -x "$flc_candidate" ]; then flc_bin=$flc_candidate; break; fi',
+    'done',
+    '[ -n "$flc_bin" ] || flc_bin=$(command -v flc 2>/dev/null) || true',
+  ];
+}
+
+/**
+ * The reference-transaction hook: git runs it on every ref update, fetches included, so it
+ * decides in the shell, without starting node, whenever it can: only in the \`prepared\`
+ * state, only for HEAD, a branch or refs/stash, only when the store records any session's
+ * claim or changes. flc then refuses with exit 1; any other outcome (flc missing, crashed,
+ * broken) lets the update through: flc never fails closed on its own errors.
+ */
+export function refTransactionScript(fallbackBin?: string, chained?: boolean): string {
+  const lines = [
+    '#!/bin/sh',
+    `${BLOCK_START} added by \`flc init\`; \`flc init --uninstall\` removes it`,
+    'flc_updates=',
+    'flc_relevant=',
+    'while IFS= read -r flc_line || [ -n "$flc_line" ]; do',
+    '  flc_updates="$flc_updates$flc_line',
+    '"',
+    '  case $flc_line in',
+    '    *" HEAD" | *" refs/heads/"* | *" refs/stash") flc_relevant=1 ;;',
+    '  esac',
+    'done',
+    'if [ "$1" = prepared ] && [ -n "$flc_relevant" ]; then',
+    // The store is in the common git dir: .git in the main worktree; a linked worktree's hooks
+    // get GIT_DIR, whose commondir file names it. Only an unusual layout costs a git call.
+    '  if [ -n "$GIT_DIR" ]; then',
+    '    flc_common=$GIT_DIR',
+    '    if [ -f "$GIT_DIR/commondir" ]; then',
+    '      read -r flc_rel < "$GIT_DIR/commondir"',
+    '      case $flc_rel in /*) flc_common=$flc_rel ;; *) flc_common=$GIT_DIR/$flc_rel ;; esac',
+    '    fi',
+    '  elif [ -d .git ]; then flc_common=.git',
+    '  else flc_common=$(git rev-parse --git-common-dir 2>/dev/null); fi',
+    // Claims, waiters and owned changes all name a "session"; an idle store names none.
+    `  if grep -q '"session"' "$flc_common/flc/db.json" 2>/dev/null; then`,
+    ...findFlcLines(fallbackBin).map((line) => `    ${line}`),
+    '    if [ -n "$flc_bin" ]; then',
+    `      printf '%s' "$flc_updates" | "$flc_bin" guard --ref-transaction`,
+    '      if [ $? -eq 1 ]; then exit 1; fi',
+    '    fi',
+    '  fi',
+    'fi',
+    BLOCK_END,
+  ];
+  if (chained) lines.push('# Your previous reference-transaction hook, chained by flc:', `printf '%s' "$flc_updates" | exec "$(dirname "$0")/${REF_CHAINED}" "$@"`);
+  else lines.push('exit 0');
+  return lines.join('\n') + '\n';
+}
+
+/** Installs the reference-transaction hook where git reads hooks (husky does not generate one); an existing hook is chained. */
+function installRefTransaction(repo: RepoInfo, actions: string[], fallbackBin?: string): InstallRecord['refTransaction'] {
+  const dir = effectiveHooksDir(repo);
+  const file = path.join(dir, REF_HOOK);
+  if (hasBlock(file)) return { file };
+  fs.mkdirSync(dir, { recursive: true });
+  let chained: string | undefined;
+  if (fs.existsSync(file)) {
+    chained = path.join(dir, REF_CHAINED);
+    if (fs.existsSync(chained)) throw new FlcError('STORE_UNREADABLE', `${chained} already exists`, 'move it away, then run flc init again');
+    fs.renameSync(file, chained);
+    actions.push(`kept your reference-transaction hook as ${chained}; it still runs after flc's`);
+  }
+  fs.writeFileSync(file, refTransactionScript(fallbackBin, Boolean(chained)), { mode: 0o755 });
+  fs.chmodSync(file, 0o755);
+  actions.push(`installed the flc reference-transaction guard as ${file} (git >= 2.28; --no-verify does not skip it)`);
+  return { file, chained };
 }
 
 export function hooksPathSetting(root: string): string | null {
@@ -96,7 +173,16 @@ export function readRecord(repo: RepoInfo): InstallRecord | null {
 
 export function installGuard(repo: RepoInfo, fallbackBin?: string): InstallResult {
   const existing = readRecord(repo);
-  if (existing && hasBlock(existing.file)) return { record: existing, changed: false, actions: [] };
+  if (existing && hasBlock(existing.file)) {
+    const actions: string[] = [];
+    // Installed by an older flc: bring the pre-commit block up to date (guard --unstage)...
+    refreshBlock(existing.file, guardBlock(existing.layout === 'plain' ? fallbackBin : undefined), actions);
+    if (existing.refTransaction && hasBlock(existing.refTransaction.file)) return { record: existing, changed: actions.length > 0, actions };
+    // ...and add the reference-transaction guard it did not have.
+    existing.refTransaction = installRefTransaction(repo, actions, fallbackBin);
+    fs.writeFileSync(recordPath(repo), JSON.stringify(existing, null, 2) + '\n');
+    return { record: existing, changed: true, actions };
+  }
   const actions: string[] = [];
   let layout = detectLayout(repo);
   let huskySetup: InstallRecord['huskySetup'];
@@ -109,9 +195,22 @@ export function installGuard(repo: RepoInfo, fallbackBin?: string): InstallResul
   }
   const record = layout === 'husky' ? installIntoHusky(repo, actions) : installPlain(repo, actions, fallbackBin);
   record.huskySetup = huskySetup;
+  record.refTransaction = installRefTransaction(repo, actions, fallbackBin);
   fs.mkdirSync(path.dirname(recordPath(repo)), { recursive: true });
   fs.writeFileSync(recordPath(repo), JSON.stringify(record, null, 2) + '\n');
   return { record, changed: true, actions };
+}
+
+/** Replaces flc's block in `file` with `block` when it differs (a hook written by an older flc). */
+function refreshBlock(file: string, block: string, actions: string[]): void {
+  const text = fs.readFileSync(file, 'utf8');
+  const start = text.indexOf(BLOCK_START);
+  const end = text.indexOf(BLOCK_END, start);
+  if (start === -1 || end === -1) return;
+  const current = text.slice(start, end + BLOCK_END.length);
+  if (current === block) return;
+  fs.writeFileSync(file, text.slice(0, start) + block + text.slice(end + BLOCK_END.length));
+  actions.push(`updated the flc guard in ${file}`);
 }
 
 function installIntoHusky(repo: RepoInfo, actions: string[]): InstallRecord {
@@ -199,6 +298,7 @@ export function uninstallGuard(repo: RepoInfo): UninstallResult {
       actions.push(`removed the flc guard from ${record.file}`);
     }
   }
+  if (record.refTransaction) uninstallRefTransaction(record.refTransaction, actions);
   if (record.huskySetup) {
     const { hooksPathBefore, prepareBefore, packageJson } = record.huskySetup;
     if (hooksPathBefore === null) spawnSync('git', ['config', '--unset', 'core.hooksPath'], { cwd: repo.root });
@@ -221,6 +321,24 @@ export function uninstallGuard(repo: RepoInfo): UninstallResult {
   }
   fs.rmSync(recordPath(repo), { force: true });
   return { changed: true, actions };
+}
+
+function uninstallRefTransaction(installed: NonNullable<InstallRecord['refTransaction']>, actions: string[]): void {
+  if (!hasBlock(installed.file)) return;
+  if (installed.chained && fs.existsSync(installed.chained)) {
+    fs.renameSync(installed.chained, installed.file);
+    actions.push(`restored your reference-transaction hook ${installed.file}`);
+  } else {
+    fs.rmSync(installed.file);
+    actions.push(`removed ${installed.file}`);
+  }
+}
+
+/** Is the reference-transaction guard where git will run it? */
+export function refTransactionHookStatus(repo: RepoInfo): GuardHookStatus {
+  const file = path.join(effectiveHooksDir(repo), REF_HOOK);
+  if (isExecutable(file) && hasBlock(file)) return { installed: true, wouldRun: true, detail: `in ${file}` };
+  return { installed: false, wouldRun: false, detail: `${file} does not run flc; run \`flc init\`` };
 }
 
 export interface GuardHookStatus {

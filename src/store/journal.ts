@@ -14,7 +14,11 @@ export type EventName =
   | 'store:repaired'
   | 'config:changed'
   | 'guard:blocked'
-  | 'hook:error';
+  | 'hook:error'
+  | 'changes:owned'
+  | 'changes:cleared'
+  | 'changes:handed-over'
+  | 'changes:adopted';
 
 /** One line of events.jsonl. */
 export interface JournalEvent {

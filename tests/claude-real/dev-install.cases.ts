@@ -34,8 +34,8 @@ export function cases(): void {
       git(project, 'config', 'user.name', 'Test');
       fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'demo', version: '1.0.0', private: true }, null, 2));
       fs.writeFileSync(path.join(project, '.gitignore'), 'node_modules/\n');
-      npm(project, 'install', '--save-dev', '--offline', '--no-audit', '--no-fund', path.join(packs, tarball!));
-      npm(project, 'exec', '--offline', '--', 'flc', 'init', '--claude');
+      npm(project, 'install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', path.join(packs, tarball!));
+      npm(project, 'exec', '--prefer-offline', '--', 'flc', 'init', '--claude');
       const settings = fs.readFileSync(path.join(project, '.claude', 'settings.json'), 'utf8');
       expect(settings).toContain('node_modules/.bin/flc hook claude');
       git(project, 'add', '-A');

@@ -28,11 +28,13 @@ export function cases(): void {
       expect(intruder.code).toBe(1);
       expect(claimsIn(repo)).toMatchObject([{ path: 'a.txt', session: id }]);
 
-      // Claude dies without a hook: the claim goes with the TTL.
+      // Claude dies without a hook: the claim goes with the TTL, but what it wrote stays its own.
       killGroup(session.child, 'SIGKILL');
       await session.done;
       const after = await flcRun(repo, ['claim', 'a.txt', '--session', 'intruder', '--wait', '--timeout', '30s']);
-      expect(after.code).toBe(0);
+      expect(after.code).toBe(1);
+      expect(claimsIn(repo).filter((c) => c.session === id)).toEqual([]);
+      expect(after.stderr).toContain(`a.txt holds uncommitted changes owned by ${id}`);
     });
   });
 }

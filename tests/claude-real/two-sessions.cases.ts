@@ -42,22 +42,53 @@ export function cases(): void {
       expect(claimsIn(repo)).toEqual([]);
     });
 
-    it('makes the second one wait, and grants it when the holder\'s turn ends', async () => {
+    it('makes the second one wait, and grants it when the holder commits its work and its turn ends', async () => {
       const repo = makeClaudeRepo();
-      const a = await holder('wait-a', repo, 'x.txt');
+      const gate = new Gate();
+      api.script('wait-a', [{ tools: [write(path.join(repo, 'x.txt'), 'wait-a\n')] }, { gate, tools: [bash('git add x.txt && git commit -q -m "a\'s work"')] }, { text: 'A done.' }]);
+      const a = startClaude({ cwd: repo, api: api.url, prompt: '[script:wait-a] write and commit x.txt' });
+      await gate.reached;
       api.script('wait-b', [{ tools: [write(path.join(repo, 'x.txt'), 'b\n')] }, { text: 'B done.' }]);
       const b = startClaude({ cwd: repo, api: api.url, prompt: '[script:wait-b] write x.txt' });
       const bId = await sessionIdOf(b);
       await waitUntil('the second session waiting', () => waitersIn(repo).length === 1);
 
-      a.gate.open();
-      await a.session.done;
+      gate.open();
+      expectExit(await a.done, 0);
+      expect(git(repo, 'log', '-1', '--format=%s').trim()).toBe("a's work");
       const run = await b.done;
       expectExit(run, 0);
       const [result] = api.toolResults('wait-b');
       expect(result!.is_error).toBe(false);
       expect(fs.readFileSync(path.join(repo, 'x.txt'), 'utf8')).toBe('b\n');
       expect(claimsIn(repo).filter((c) => c.session !== bId)).toEqual([]);
+    });
+
+    // Issue 10: what the holder changed stays its work after its turn, until it is committed.
+    it('refuses the waiting one once the holder\'s turn ends with its work uncommitted, and B\'s sweeping commit leaves nothing staged', async () => {
+      const repo = makeClaudeRepo();
+      const a = await holder('owned-a', repo, 'x.txt');
+      api.script('owned-b', [
+        { tools: [write(path.join(repo, 'x.txt'), 'b\n')] },
+        { tools: [write(path.join(repo, 'y.txt'), 'y\n')] },
+        { tools: [bash('git add -A && git commit -q -m "sweep"')] },
+        { text: 'B done.' },
+      ]);
+      const b = startClaude({ cwd: repo, api: api.url, prompt: '[script:owned-b] write x.txt' });
+      await waitUntil('the second session waiting', () => waitersIn(repo).length === 1);
+
+      a.gate.open();
+      expectExit(await a.session.done, 0);
+      expectExit(await b.done, 0);
+      const [refused, wrote, committed] = api.toolResults('owned-b');
+      expect(refused!.is_error).toBe(true);
+      expect(refused!.content).toContain(`x.txt holds uncommitted changes of session ${a.id}`);
+      expect(wrote!.is_error).toBe(false);
+      expect(committed!.content).toMatch(/EXIT=1/);
+      expect(committed!.content).toContain(`uncommitted changes of ${a.id}`);
+      expect(fs.readFileSync(path.join(repo, 'x.txt'), 'utf8')).toBe('owned-a\n');
+      expect(git(repo, 'log', '-1', '--format=%s').trim()).not.toBe('sweep');
+      expect(git(repo, 'diff', '--cached', '--name-only')).not.toContain('x.txt'); // A's file is not left staged
     });
 
     it('refuses a Bash `git commit` of the held file through the guard, naming the holder', async () => {

@@ -323,8 +323,13 @@ describe('flc hook claude, as real Claude Code sessions behave', () => {
       expect(readEvents(repo).some((e) => e.event === 'claim:expired')).toBe(false);
       await claude.kill();
       await sleep(1200);
-      expect((await hook(edit(repo, 'other', 'a.ts'), { cwd: repo })).code).toBe(0);
+      // The claim lapses, but S's edit is still on disk: S owns it until it is committed or adopted.
+      const afterCrash = await hook(edit(repo, 'other', 'a.ts'), { cwd: repo });
+      expect(afterCrash.code).toBe(2);
+      expect(afterCrash.stderr).toMatch(/a\.ts holds uncommitted changes of session S/);
       expect(readEvents(repo).filter((e) => e.event === 'claim:expired').map((e) => e.session)).toEqual(['S']);
+      expect((await flc(['adopt', '--from', 'S'], { cwd: repo, env: { FLC_SESSION: 'other' } })).code).toBe(0);
+      expect((await hook(edit(repo, 'other', 'a.ts'), { cwd: repo })).code).toBe(0);
     } finally {
       await claude.kill().catch(() => undefined);
     }

@@ -42,7 +42,7 @@ async function expectTwoSessionsGuarded(repo: string) {
   expect(refused.stderr).toMatch(/flc: commit refused: 1 staged file is claimed by other sessions \(you are alice\)/);
   expect(refused.stderr).toMatch(/src\/app\.ts \(modified\): held by bob, write, for \S+, expires in \S+.* — "login fix"/);
   expect(refused.stderr).toMatch(/flc release --force src\/app\.ts/);
-  expect(refused.stderr).toMatch(/git commit --no-verify/);
+  expect(refused.stderr).toMatch(/FLC_GUARD=off git commit/);
   expect(head(repo)).toBe(before);
   const allowed = commit(repo, 'bob', ['-m', 'bob commits his own']);
   expect(allowed.code, allowed.stderr).toBe(0);
@@ -228,7 +228,7 @@ describe('flc guard decisions in real commits', () => {
     expect(r.stderr).not.toMatch(/old\.ts|gone\.ts/);
   });
 
-  it('lets --no-verify, FLC_GUARD=warn and FLC_GUARD=off through, and guard.mode=warn', async () => {
+  it('lets FLC_GUARD=warn and FLC_GUARD=off through, and guard.mode=warn; --no-verify meets the reference-transaction hook', async () => {
     const repo = await guardedRepo();
     await flc(['claim', 'old.ts'], { cwd: repo, env: { FLC_SESSION: 'bob' } });
     const attempt = (env: Record<string, string> = {}, extra: string[] = []) => {
@@ -237,7 +237,10 @@ describe('flc guard decisions in real commits', () => {
       return commit(repo, 'alice', ['-m', 'x', ...extra], env);
     };
     expect(attempt().code).not.toBe(0);
-    expect(attempt({}, ['--no-verify']).code).toBe(0);
+    const skipped = attempt({}, ['--no-verify']);
+    expect(skipped.code).not.toBe(0);
+    expect(skipped.stderr).toMatch(/flc: commit refused \(reference-transaction\).*\n  old\.ts \(committed\): uncommitted changes of bob/);
+    expect(attempt({ FLC_GUARD: 'off' }, ['--no-verify']).code).toBe(0);
     const warned = attempt({ FLC_GUARD: 'warn' });
     expect(warned.code).toBe(0);
     expect(warned.stderr).toMatch(/flc: warning: old\.ts \(modified\) held by bob, write/);

@@ -165,7 +165,7 @@ describe('validation of the whole store', () => {
       waiters: [null],
       sessions: [session, 42],
       nextSeq: 1,
-      changes: [{ path: 'x.ts', session: 'alice' }],
+      snapshots: [{ ref: 'refs/flc/x' }],
     };
     fs.writeFileSync(dbPath, JSON.stringify(original));
 
@@ -184,7 +184,7 @@ describe('validation of the whole store', () => {
     expect(db.claims).toEqual([validClaim]);
     expect(db.waiters).toEqual([]);
     expect(db.sessions).toEqual([session]);
-    expect(db.changes).toEqual(original.changes); // a newer top-level list is kept as it is
+    expect(db.snapshots).toEqual(original.snapshots); // a newer top-level list is kept as it is
     const aside = fs.readdirSync(storeDir(repo)).filter((f) => f.startsWith('db.json.corrupt-'));
     expect(aside).toHaveLength(1);
     expect(JSON.parse(fs.readFileSync(path.join(storeDir(repo), aside[0]!), 'utf8'))).toEqual(original);
@@ -202,11 +202,11 @@ describe('validation of the whole store', () => {
     const now = new Date().toISOString();
     fs.writeFileSync(
       path.join(storeDir(repo), 'db.json'),
-      JSON.stringify({ version: 1, claims: [{ ...validClaim, note: 'x' }], waiters: [], sessions: [{ id: 'alice', firstSeen: now, lastSeen: now, pid: 7, host: 'h' }], nextSeq: 3, changes: [] }),
+      JSON.stringify({ version: 1, claims: [{ ...validClaim, note: 'x' }], waiters: [], sessions: [{ id: 'alice', firstSeen: now, lastSeen: now, pid: 7, host: 'h' }], nextSeq: 3, snapshots: [] }),
     );
     expect((await flc(['doctor'], { cwd: repo })).code).toBe(0);
     expect((await flc(['claim', 'b.ts'], { cwd: repo, env: { FLC_SESSION: 'bob' } })).code).toBe(0);
-    expect((readDb(repo) as unknown as { changes: unknown[] }).changes).toEqual([]);
+    expect((readDb(repo) as unknown as { snapshots: unknown[] }).snapshots).toEqual([]);
   });
 });
 

@@ -13,7 +13,7 @@ function store(extra: Record<string, unknown> = {}) {
 describe('validateDb', () => {
   it('accepts a valid store, with unknown fields and top-level lists', () => {
     expect(validateDb(store())).toEqual({ fatal: null, problems: [] });
-    const extended = store({ changes: [{ anything: true }], sessions: [{ ...session, pid: 5, host: 'h', worktree: '/r' }], claims: [{ ...claim('a.ts', 'a'), newField: 1 }] });
+    const extended = store({ snapshots: [{ anything: true }], sessions: [{ ...session, pid: 5, host: 'h', worktree: '/r' }], claims: [{ ...claim('a.ts', 'a'), newField: 1 }] });
     expect(validateDb(extended).problems).toEqual([]);
     expect(validateDb(store({ nextSeq: undefined })).problems).toEqual([]);
   });
@@ -41,12 +41,25 @@ describe('validateDb', () => {
 describe('repairDb', () => {
   it('keeps every valid entry and unknown top-level keys, drops only the bad ones', () => {
     const good = claim('a.ts', 'alice');
-    const { db, dropped } = repairDb(store({ claims: [good, null, { ...good, kind: 'WRITE' }], waiters: 'nope', changes: [1], sessions: [session, 7] }));
+    const { db, dropped } = repairDb(store({ claims: [good, null, { ...good, kind: 'WRITE' }], waiters: 'nope', snapshots: [1], sessions: [session, 7] }));
     expect(db.claims).toEqual([good]);
     expect(db.waiters).toEqual([]);
     expect(db.sessions).toEqual([session]);
-    expect((db as unknown as { changes: unknown }).changes).toEqual([1]);
+    expect((db as unknown as { snapshots: unknown }).snapshots).toEqual([1]);
     expect(dropped.map((p) => p.where)).toEqual(['claims[1]', 'claims[2]', 'waiters', 'sessions[1]']);
     expect(validateDb(db).problems).toEqual([]);
+  });
+});
+
+describe('owned changes in the store', () => {
+  const change = { path: 'a.ts', session: 'alice', worktree: '/r', watchedAt: at, base: null, seen: 'abc' };
+
+  it('may be absent, and bad records are named and dropped by repair like any other list', () => {
+    expect(validateDb(store()).problems).toEqual([]);
+    const withChanges = store({ changes: [change, { ...change, session: 5 }, 'x'] });
+    expect(validateDb(withChanges).problems.map((p) => p.where)).toEqual(['changes[1]', 'changes[2]']);
+    const { db } = repairDb(withChanges);
+    expect((db as unknown as { changes: unknown }).changes).toEqual([change]);
+    expect(validateDb(store({ changes: {} })).problems).toEqual([{ where: 'changes', why: 'is not a list' }]);
   });
 });
