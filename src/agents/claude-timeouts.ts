@@ -6,6 +6,9 @@
  */
 export const HOOK_TIMEOUT_ENV = 'FLC_HOOK_TIMEOUT';
 
+/** Claude Code's own timeout for a command hook that sets none (seconds). */
+export const CLAUDE_DEFAULT_HOOK_TIMEOUT_S = 600;
+
 /** Time kept back from the installed timeout: start-up, the store lock, leaving the queue. */
 export const HOOK_TIMEOUT_MARGIN_MS = 10_000;
 

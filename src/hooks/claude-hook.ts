@@ -12,6 +12,7 @@ import { realPathAllowingMissing } from '../git/real-path.js';
 import { findRepo, type RepoInfo } from '../git/repo.js';
 import { hookSession } from '../identity.js';
 import * as sessionRepos from './session-stores.js';
+import { settingsHookTimeoutMs } from './settings-timeout.js';
 
 /** What the hook process does: its exit code and the lines it writes to stderr (never stdout). */
 export interface HookOutcome {
@@ -118,7 +119,7 @@ async function claimForEdit(context: HookContext): Promise<HookOutcome> {
   const coordinator = coordinatorForFile(file, context.process);
   if (!coordinator) return ALLOW; // not in a repository, or inside .git: not flc's business
   const holder = { session, agent: payload.agentId };
-  const timeoutMs = hookWaitLimitMs(coordinator.store.config().waitTimeout, installedHookTimeoutMs(env));
+  const timeoutMs = hookWaitLimitMs(coordinator.store.config().waitTimeout, shortest(installedHookTimeoutMs(env), settingsHookTimeoutMs(env, payload.cwd)));
   const result = await coordinator.claim({ ...holder, paths: [file], literal: true, kind: 'write', wait: true, timeoutMs, reason: `${payload.toolName} (Claude Code)` });
   if (!result.granted) return { exitCode: 2, stderr: [describeRefusal(relativeToRoot(file, coordinator.repo.root) ?? file, result, holder)] };
   try {
@@ -215,6 +216,10 @@ function coordinatorForFile(file: string, agent?: AgentProcess): Coordinator | n
   const key = relativeToRoot(file, coordinator.repo.root) ?? relativeToRoot(realPathAllowingMissing(file), coordinator.repo.root);
   if (key === null || key === '' || key === '.git' || key.startsWith('.git/')) return null;
   return coordinator;
+}
+
+function shortest(a: number | null, b: number | null): number | null {
+  return a === null ? b : b === null ? a : Math.min(a, b);
 }
 
 function isDirectory(file: string): boolean {

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FlcError } from '../core/errors.js';
 import type { RepoInfo } from '../git/repo.js';
-import { HOOK_TIMEOUT_ENV, hookWaitLimitMs, installedHookTimeoutMs, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
+import { CLAUDE_DEFAULT_HOOK_TIMEOUT_S, HOOK_TIMEOUT_ENV, hookWaitLimitMs, installedHookTimeoutMs, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
 import { formatDuration } from '../core/duration.js';
 import { type HookCommand, type HookLauncher, flcHooksIn, hasFlcHooks, mergeFlcHooks, removeFlcHooks } from './claude-settings.js';
 
@@ -172,8 +172,6 @@ function timeoutCheck(name: string, hook: HookCommand, waitTimeoutMs: number): C
   return { name: 'claude wait', ok: true, detail: `${name}: PreToolUse timeout ${timeoutMs / 1000} s leaves room for waitTimeout ${formatDuration(waitTimeoutMs)}` };
 }
 
-/** Claude Code's own default for a command hook without `timeout` (seconds). */
-const CLAUDE_DEFAULT_HOOK_TIMEOUT_S = 600;
 
 /** The `NAME=value` assignments a command starts with. */
 function envOfCommand(command: string): NodeJS.ProcessEnv {

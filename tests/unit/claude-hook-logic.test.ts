@@ -1,4 +1,8 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { settingsHookTimeoutMs } from '../../src/hooks/settings-timeout.js';
 import { parseClaudePayload } from '../../src/agents/claude.js';
 import { HOOK_TIMEOUT_MARGIN_MS, hookWaitLimitMs, installedHookTimeoutMs, preToolUseTimeoutFor } from '../../src/agents/claude-timeouts.js';
 import { describeRefusal } from '../../src/agents/refusal.js';
@@ -54,6 +58,28 @@ describe('hook timeouts', () => {
     expect(hookWaitLimitMs(120_000, 90_000)).toBe(90_000 - HOOK_TIMEOUT_MARGIN_MS);
     expect(hookWaitLimitMs(120_000, 5_000)).toBe(1_000);
     expect(hookWaitLimitMs(120_000, null)).toBe(120_000);
+  });
+
+  it('are read from the settings files too: the shortest timeout of flc\'s PreToolUse hooks there', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'flc-settings-'));
+    try {
+      const project = path.join(dir, 'project');
+      const config = path.join(dir, 'config');
+      fs.mkdirSync(path.join(project, '.claude'), { recursive: true });
+      fs.mkdirSync(config);
+      const env = { CLAUDE_PROJECT_DIR: project, CLAUDE_CONFIG_DIR: config };
+      expect(settingsHookTimeoutMs(env, undefined)).toBeNull();
+      const hooks = (timeout?: number) => ({ hooks: { PreToolUse: [{ matcher: 'Edit', hooks: [{ type: 'command', command: 'FLC_HOOK_TIMEOUT=150 flc hook claude', ...(timeout ? { timeout } : {}) }] }], Stop: [{ hooks: [{ type: 'command', command: 'flc hook claude', timeout: 5 }] }] } });
+      fs.writeFileSync(path.join(project, '.claude', 'settings.json'), JSON.stringify(hooks(40)));
+      expect(settingsHookTimeoutMs(env, undefined)).toBe(40_000);
+      fs.writeFileSync(path.join(project, '.claude', 'settings.local.json'), JSON.stringify(hooks(12)));
+      fs.writeFileSync(path.join(config, 'settings.json'), '{ not json');
+      expect(settingsHookTimeoutMs(env, undefined)).toBe(12_000);
+      fs.writeFileSync(path.join(project, '.claude', 'settings.local.json'), JSON.stringify(hooks()));
+      expect(settingsHookTimeoutMs(env, undefined)).toBe(40_000); // no timeout: Claude Code's default 600 s
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('are installed with room for the whole wait, and the command carries it', () => {
