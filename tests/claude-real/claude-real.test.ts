@@ -3,6 +3,8 @@ import { cases as addDir } from './add-dir.cases.js';
 import { cases as clear } from './clear.cases.js';
 import { cases as devInstall } from './dev-install.cases.js';
 import { cases as longTurn } from './long-turn.cases.js';
+import { cases as missingFlc } from './missing-flc.cases.js';
+import { cases as nested } from './nested.cases.js';
 import { cases as payloads } from './payloads.cases.js';
 import { cases as session } from './session.cases.js';
 import { cases as subagents } from './subagents.cases.js';
@@ -27,4 +29,6 @@ describeReal('the real Claude Code CLI', () => {
   addDir();
   clear();
   timeouts();
+  missingFlc();
+  nested();
 });

@@ -50,9 +50,18 @@ export function flcSync(cwd: string, ...args: string[]): string {
   return execFileSync(process.execPath, [FLC, ...args], { cwd, encoding: 'utf8', env: baseEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-/** A git repository with `flc init --claude` done, as the README tells a user. */
-export function makeClaudeRepo(options: { config?: string[] } = {}): string {
+/**
+ * A git repository with `flc init --claude` done, as the README tells a user. With
+ * `devDependency`, flc is in the project's node_modules/.bin (this checkout's shim), so the hooks
+ * are installed to run it from there.
+ */
+export function makeClaudeRepo(options: { config?: string[]; devDependency?: boolean } = {}): string {
   const repo = makeRepo();
+  if (options.devDependency) {
+    fs.mkdirSync(path.join(repo, 'node_modules', '.bin'), { recursive: true });
+    fs.copyFileSync(path.join(flcShimDir(), 'flc'), path.join(repo, 'node_modules', '.bin', 'flc'));
+    fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules/\n');
+  }
   for (const setting of options.config ?? []) flcSync(repo, 'config', 'set', setting);
   flcSync(repo, 'init', '--claude');
   git(repo, 'add', '-A');

@@ -74,5 +74,36 @@ export function cases(): void {
       expectExit(await session.done, 0);
       expect(claimsIn(repo)).toEqual([]);
     });
+    // Issue 9, point 10: the refusal names a sibling subagent of the same session as such.
+    it('refuses a subagent the file its sibling subagent of the same session holds, saying it is a sibling, not another session', async () => {
+      const repo = makeClaudeRepo({ config: ['waitTimeout=2s'] });
+      const file = path.join(repo, 'shared.txt');
+      const oneHolds = new Gate();
+      const twoGo = new Gate();
+      api.script('sib-main', [
+        { tools: [agent('sib one', '[script:sib-1] write shared.txt', true), agent('sib two', '[script:sib-2] write shared.txt', true)] },
+        { text: 'Main turn done.' },
+      ]);
+      api.script('sib-1', [{ tools: [write(file, 'one\n')] }, { gate: oneHolds, text: 'One done.' }]);
+      api.script('sib-2', [{ gate: twoGo, tools: [write(file, 'two\n')] }, { text: 'Two done.' }]);
+      const session = startClaude({ cwd: repo, api: api.url, prompt: '[script:sib-main] two subagents on one file' });
+      const id = await sessionIdOf(session);
+
+      await oneHolds.reached;
+      await waitUntil("the first subagent's claim", () => claimsIn(repo).length === 1);
+      const [held] = claimsIn(repo);
+      expect(held).toMatchObject({ path: 'shared.txt', session: id, agent: expect.stringMatching(/^a[0-9a-f]{16}$/) });
+      twoGo.open();
+      await waitUntil("the second subagent's tool result", () => api.toolResults('sib-2').length === 1);
+      const [refused] = api.toolResults('sib-2');
+      expect(refused!.is_error).toBe(true);
+      expect(refused!.content).toContain(`flc: shared.txt is being edited by a sibling subagent of this same session (agent ${held!.agent}), so this edit was not made`);
+      expect(refused!.content).toContain(`Held by a sibling subagent (agent ${held!.agent}) of this same session ${id}`);
+      expect(refused!.content).not.toContain('another session');
+      expect(fs.readFileSync(file, 'utf8')).toBe('one\n');
+      oneHolds.open();
+      expectExit(await session.done, 0);
+      expect(claimsIn(repo)).toEqual([]);
+    });
   });
 }
