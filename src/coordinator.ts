@@ -21,7 +21,7 @@ import { pidAlive, pidVisible, processScope } from './store/mutex.js';
 import { Store, type Tx } from './store/store.js';
 import { isStalledWaiter, isYoungestInCycle, stampReadyWaiters } from './core/waiting.js';
 import { WaitMember, WaitRoom } from './coordinator/waiting.js';
-import { claimsWithLiveSessionsRenewed, renewClaimsOfLiveSessions } from './coordinator/sessions.js';
+import { claimsWithLiveSessionsRenewed, processAlive, renewClaimsOfLiveSessions } from './coordinator/sessions.js';
 import { earlierSessionsOfProcess, transferSession } from './core/liveness.js';
 
 export interface ClaimInput extends Holder {
@@ -363,6 +363,27 @@ export class Coordinator {
       }
       touchSession(db, session, tx.now, this.worktree(), process);
       return earlier;
+    });
+  }
+
+  /**
+   * A fork (`claude --resume <origin> --fork-session`) goes on with the origin's work under a new
+   * id, in a new process. When the origin's process has ended (or crashed), the fork takes over
+   * what it held: its claims and its owned changes. While the origin still runs, it keeps them
+   * (the two are then parallel sessions) and the fork takes nothing: `flc adopt --from` can.
+   */
+  async continueFork(origin: string, session: string): Promise<{ originRunning: boolean; claims: number; changes: number }> {
+    return this.store.transaction((db, tx) => {
+      this.housekeep(db, tx);
+      touchSession(db, session, tx.now, this.worktree(), this.agentProcess);
+      const record = db.sessions.find((s) => s.id === origin);
+      if (origin === session || !record) return { originRunning: false, claims: 0, changes: 0 };
+      if (processAlive(record.process)) return { originRunning: true, claims: 0, changes: 0 };
+      const owned = (db.changes ?? []).filter((r) => r.session === origin).length;
+      const moved = transferSession(db, origin, session, tx.now);
+      this.changes.follow(db, tx, origin, session, 'fork');
+      if (moved.length || owned) tx.emit({ event: 'session:ended', session: origin, detail: `continued as ${session} (a fork); ${moved.length} claim(s) handed over` });
+      return { originRunning: false, claims: moved.length, changes: owned };
     });
   }
 

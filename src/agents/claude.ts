@@ -14,7 +14,7 @@ export interface ClaudePayload {
   toolName?: string | undefined;
   /** The file an edit tool targets, as given (absolute in practice). */
   filePath?: string | undefined;
-  /** SessionStart: why the session (re)started: startup, resume, clear, compact. */
+  /** SessionStart: why the session (re)started: startup, resume, clear, compact, fork. */
   source?: string | undefined;
   /** SessionEnd: why it ended: clear, resume, logout, prompt_input_exit, other. */
   reason?: string | undefined;
@@ -72,4 +72,19 @@ function isSubagentTask(task: unknown): boolean {
 
 export function isEditTool(toolName: string | undefined): boolean {
   return (EDIT_TOOLS as readonly string[]).includes(toolName ?? '');
+}
+
+/**
+ * The session a `claude --resume <id> --fork-session` process continues, from its command line
+ * (the SessionStart payload of a fork does not name it). Undefined for any other command line,
+ * and for `--continue --fork-session`, which names no session.
+ */
+export function forkOrigin(args: readonly string[]): string | undefined {
+  if (!args.includes('--fork-session')) return undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    const value = arg.startsWith('--resume=') ? arg.slice('--resume='.length) : arg === '--resume' || arg === '-r' ? args[i + 1] : undefined;
+    if (value && !value.startsWith('-') && value.length <= 200 && !/[\u0000-\u001f]/.test(value)) return value;
+  }
+  return undefined;
 }

@@ -247,11 +247,11 @@ export class ChangesService {
   }
 
   /** Inside a transaction: ownership follows a session that goes on under a new id. */
-  follow(db: DbData, tx: Tx, from: string, to: string): void {
+  follow(db: DbData, tx: Tx, from: string, to: string, cause = 'same session, new id'): void {
     const moved = (db.changes ?? []).filter((r) => r.session === from);
     for (const record of moved) record.session = to; // a subagent's records stay its own, like its claims
     for (const record of moved.filter(isOwned)) {
-      tx.emit({ event: 'changes:adopted', session: to, path: record.path, detail: `from ${from}`, cause: 'same session, new id' });
+      tx.emit({ event: 'changes:adopted', session: to, path: record.path, detail: `from ${from}`, cause });
     }
   }
 

@@ -44,6 +44,17 @@ export function claimsWithLiveSessionsRenewed(db: DbData, now: number): Claim[] 
   return claims;
 }
 
+/** The command line of process `pid` on this host (Linux /proc), or undefined where it cannot be read. */
+export function processArgs(pid: number): string[] | undefined {
+  try {
+    const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (args.at(-1) === '') args.pop();
+    return args;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Field 22 of /proc/<pid>/stat (start time in clock ticks since boot), after the `(comm)` that may hold spaces. */
 function processStart(pid: number): string | undefined {
   try {

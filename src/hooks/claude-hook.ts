@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ClaudePayload, isEditTool, parseClaudePayload } from '../agents/claude.js';
+import { type ClaudePayload, forkOrigin, isEditTool, parseClaudePayload } from '../agents/claude.js';
 import { SESSION_END_BUDGET_MS, hookWaitLimitMs, installedHookTimeoutMs } from '../agents/claude-timeouts.js';
 import { describeRefusal } from '../agents/refusal.js';
 import { Coordinator } from '../coordinator.js';
-import { agentProcess } from '../coordinator/sessions.js';
+import { agentProcess, processArgs } from '../coordinator/sessions.js';
 import { isFlcError } from '../core/errors.js';
 import { relativeToRoot } from '../core/paths.js';
 import type { AgentProcess } from '../core/types.js';
@@ -14,10 +14,12 @@ import { hookSession } from '../identity.js';
 import * as sessionRepos from './session-stores.js';
 import { settingsHookTimeoutMs } from './settings-timeout.js';
 
-/** What the hook process does: its exit code and the lines it writes to stderr (never stdout). */
+/** What the hook process does: its exit code, the lines it writes to stderr, and (SessionStart only) a JSON answer on stdout. */
 export interface HookOutcome {
   exitCode: 0 | 2;
   stderr: string[];
+  /** A message for the user (`systemMessage`: shown to the user, not the model). */
+  systemMessage?: string;
 }
 
 const ALLOW: HookOutcome = { exitCode: 0, stderr: [] };
@@ -59,14 +61,17 @@ async function dispatch(context: HookContext): Promise<HookOutcome> {
 
   const coordinator = coordinatorFor(payload.cwd ?? process.cwd(), context.process);
   switch (payload.event) {
-    case 'SessionStart':
+    case 'SessionStart': {
       sessionRepos.pruneOld();
+      let outcome = ALLOW;
       if (coordinator) {
         await coordinator.renew(session, { started: true, detail: `Claude Code (${payload.source ?? 'start'})` }); // registers it; every write also prunes expired claims
         await takeOver(context, coordinator);
+        if (payload.source === 'fork') outcome = await continueFork(context, coordinator);
       }
       if (context.env.CLAUDE_ENV_FILE) exportSession(context.env.CLAUDE_ENV_FILE, session);
-      return ALLOW;
+      return outcome;
+    }
     case 'UserPromptSubmit':
       // A turn that ended without Stop (an API error, an interrupt) is over once the next prompt comes.
       if (coordinator) await takeOver(context, coordinator);
@@ -185,6 +190,27 @@ async function takeOver(context: HookContext, coordinator: Coordinator): Promise
     }
     sessionRepos.mergeRepos(old, context.session);
   }
+}
+
+/**
+ * `claude --resume <id> --fork-session`: a new process under a new id, whose payload does not
+ * name the session it forks; its command line does. If that session's process has ended, the
+ * fork takes over what it held, in every repository; if it still runs, the two are parallel
+ * sessions, so the fork takes nothing and the user is told how to take it.
+ */
+async function continueFork(context: HookContext, coordinator: Coordinator): Promise<HookOutcome> {
+  const origin = context.process ? forkOrigin(processArgs(context.process.pid) ?? []) : undefined;
+  if (!origin || origin === context.session) return ALLOW; // `--continue --fork-session`, or no /proc: nothing known to follow
+  const result = await coordinator.continueFork(origin, context.session);
+  if (result.originRunning) {
+    return { ...ALLOW, systemMessage: `flc: this fork starts with nothing of session ${origin}, which is still running and keeps its claims and uncommitted changes. To take them over: flc adopt --from ${origin}` };
+  }
+  for (const root of sessionRepos.reposOf(origin)) {
+    const other = safe(() => coordinatorFor(root, context.process));
+    if (other && other.store.dir !== coordinator.store.dir && other.store.exists()) await other.continueFork(origin, context.session);
+  }
+  sessionRepos.mergeRepos(origin, context.session);
+  return ALLOW;
 }
 
 function processOf(env: NodeJS.ProcessEnv): AgentProcess | undefined {

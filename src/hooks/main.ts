@@ -13,6 +13,13 @@ const INPUT_TIMEOUT_MS = 2000;
 export async function hookMain(): Promise<never> {
   const input = await readStdin(MAX_INPUT, INPUT_TIMEOUT_MS);
   const outcome = input.problem ? await warnAndJournal(`${input.problem}; allowed`, process.env) : await runClaudeHook(input.text, process.env);
+  if (outcome.systemMessage) {
+    try {
+      fs.writeSync(1, `${JSON.stringify({ systemMessage: outcome.systemMessage })}\n`);
+    } catch {
+      // stdout closed: the journal still has the session's start
+    }
+  }
   for (const line of outcome.stderr) {
     try {
       fs.writeSync(2, `${line}\n`);

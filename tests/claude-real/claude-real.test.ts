@@ -2,6 +2,7 @@ import { describeReal } from './harness.js';
 import { cases as addDir } from './add-dir.cases.js';
 import { cases as clear } from './clear.cases.js';
 import { cases as devInstall } from './dev-install.cases.js';
+import { cases as identity } from './identity.cases.js';
 import { cases as longTurn } from './long-turn.cases.js';
 import { cases as missingFlc } from './missing-flc.cases.js';
 import { cases as nested } from './nested.cases.js';
@@ -31,4 +32,5 @@ describeReal('the real Claude Code CLI', () => {
   timeouts();
   missingFlc();
   nested();
+  identity();
 });

@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeAnthropic, Gate, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
@@ -40,6 +41,10 @@ export function cases(): void {
       expect(newId).not.toBe(oldId);
       expect(claimsIn(repo).filter((c) => c.session === oldId)).toEqual([]);
       expect(claimsIn(repo)).toMatchObject([{ path: 'c2.txt', session: newId }]);
+      // Issue 10: the uncommitted change the old id made (its claim released at its Stop) follows the new id.
+      const owners = JSON.parse(fs.readFileSync(path.join(repo, '.git', 'flc', 'db.json'), 'utf8')).changes.filter((r: any) => r.since).map((r: any) => [r.path, r.session]);
+      expect(owners).toContainEqual(['c1.txt', newId]);
+      expect(owners.filter(([, s]: string[]) => s === oldId)).toEqual([]);
       afterClear.open();
 
       await session.waitForEvent((e) => e.type === 'result' && e.result === 'Second done.');

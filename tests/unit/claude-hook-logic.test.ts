@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { settingsHookTimeoutMs } from '../../src/hooks/settings-timeout.js';
-import { parseClaudePayload } from '../../src/agents/claude.js';
+import { forkOrigin, parseClaudePayload } from '../../src/agents/claude.js';
 import { HOOK_TIMEOUT_MARGIN_MS, hookWaitLimitMs, installedHookTimeoutMs, preToolUseTimeoutFor } from '../../src/agents/claude-timeouts.js';
 import { describeRefusal } from '../../src/agents/refusal.js';
 import type { Blocker } from '../../src/core/rules.js';
@@ -45,6 +45,17 @@ describe('Claude Code payloads', () => {
   it('carry SessionStart source and SessionEnd reason', () => {
     expect(parse({ hook_event_name: 'SessionStart', source: 'clear' }).source).toBe('clear');
     expect(parse({ hook_event_name: 'SessionEnd', reason: 'clear' }).reason).toBe('clear');
+  });
+});
+
+describe('the session a fork continues', () => {
+  it('is the --resume value of a command line with --fork-session, and nothing otherwise', () => {
+    expect(forkOrigin(['claude', '-p', 'x', '--resume', 'abc-1', '--fork-session'])).toBe('abc-1');
+    expect(forkOrigin(['claude', '--fork-session', '-r', 'abc-2'])).toBe('abc-2');
+    expect(forkOrigin(['claude', '--resume=abc-3', '--fork-session'])).toBe('abc-3');
+    expect(forkOrigin(['claude', '--resume', 'abc-1'])).toBeUndefined(); // a plain resume keeps its id
+    expect(forkOrigin(['claude', '--continue', '--fork-session'])).toBeUndefined();
+    expect(forkOrigin(['claude', '--resume', '--fork-session'])).toBeUndefined();
   });
 });
 
