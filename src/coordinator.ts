@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import os from 'node:os';
 import { findWaitCycle } from './core/deadlock.js';
 import { evaluateGuard, type GuardFinding, type GuardMode } from './core/guard.js';
@@ -192,12 +193,52 @@ export class Coordinator {
   /** The coordinator of the submodule (or nested worktree) whose files `paths` are, if not this repository's. */
   private nestedFor(paths: string[] | undefined, cwd: string = this.cwd, literal?: boolean): Coordinator | null {
     const repo = paths?.length ? nestedRepoOf(paths, cwd, this.repo.root, literal) : null;
-    return repo ? new Coordinator(repo, cwd) : null;
+    if (!repo) return null;
+    const nested = new Coordinator(repo, cwd);
+    nested.agentProcess = this.agentProcess;
+    return nested;
+  }
+
+  /**
+   * Remembers, on the session's record in this store, a nested repository it was granted a
+   * claim in, so that its turn end, its end and `release --all` here reach that store too.
+   */
+  private async rememberNested(session: string, root: string): Promise<void> {
+    if (this.store.exists() && nestedRootsOf(this.store.read(), session).includes(root)) return;
+    await this.store.transaction((db, tx) => {
+      touchSession(db, session, tx.now, this.worktree(), this.agentProcess);
+      const record = db.sessions.find((s) => s.id === session)!;
+      const roots = nestedRootsOf(db, session);
+      if (!roots.includes(root)) record.nested = [...roots, root];
+    });
+  }
+
+  /** Runs `action` in each nested repository of `roots` that still has a store; the results in order. */
+  private async inNested<T>(roots: readonly string[], action: (nested: Coordinator) => Promise<T>): Promise<T[]> {
+    const results: T[] = [];
+    for (const root of roots) {
+      if (!fs.existsSync(root)) continue; // the submodule was removed: nothing there to release
+      const nested = new Coordinator(findRepo(root), root);
+      if (nested.store.dir === this.store.dir || !nested.store.exists()) continue;
+      nested.agentProcess = this.agentProcess;
+      results.push(await action(nested));
+    }
+    return results;
+  }
+
+  /** A release here, then the same in the nested repositories the session claimed in: one result. */
+  private async alsoNested(own: ReleaseResult, roots: readonly string[], action: (nested: Coordinator) => Promise<ReleaseResult>): Promise<ReleaseResult> {
+    for (const result of await this.inNested(roots, action)) own.released.push(...result.released);
+    return own;
   }
 
   async claim(input: ClaimInput): Promise<ClaimResult> {
     const nested = this.nestedFor(input.paths, input.cwd, input.literal);
-    if (nested) return nested.claim(input);
+    if (nested) {
+      const result = await nested.claim(input);
+      if (result.granted) await this.rememberNested(input.session, nested.repo.root);
+      return result;
+    }
     const started = Date.now();
     const kind = input.kind === undefined ? 'write' : parseKind(input.kind);
     const paths = this.normalizePaths(input.paths, input.cwd, { external: input.external, literal: input.literal });
@@ -309,7 +350,9 @@ export class Coordinator {
 
   /** Releases everything `session` holds, as its end (`session:ended` in the journal). */
   async endSession(session: string, detail?: string): Promise<ReleaseResult> {
-    return this.store.transaction((db, tx) => {
+    let nested: string[] = [];
+    const own = await this.store.transaction((db, tx) => {
+      nested = nestedRootsOf(db, session);
       this.housekeep(db, tx);
       const released = db.claims.filter((c) => c.session === session);
       db.claims = db.claims.filter((c) => c.session !== session);
@@ -322,6 +365,7 @@ export class Coordinator {
       tx.emit({ event: 'session:ended', session, detail });
       return { released, notFound: [] };
     });
+    return this.alsoNested(own, nested, (c) => c.endSession(session, detail));
   }
 
   /**
@@ -330,7 +374,9 @@ export class Coordinator {
    * or 'all' when that is not known): they keep theirs until their own SubagentStop.
    */
   async endTurn(session: string, options: { keepAgents: readonly string[] | 'all' }): Promise<ReleaseResult> {
-    return this.store.transaction((db, tx) => {
+    let nested: string[] = [];
+    const own = await this.store.transaction((db, tx) => {
+      nested = nestedRootsOf(db, session);
       this.housekeep(db, tx);
       const kept = (agent: string) => options.keepAgents === 'all' || options.keepAgents.includes(agent);
       const done = (c: Claim) => c.session === session && (!c.agent || !kept(c.agent));
@@ -344,6 +390,7 @@ export class Coordinator {
       renewSession(db, session, tx.now);
       return { released, notFound: [] };
     });
+    return this.alsoNested(own, nested, (c) => c.endTurn(session, options));
   }
 
   /**
@@ -394,7 +441,9 @@ export class Coordinator {
     const nested = this.nestedFor(targets.filter((t) => !isClaimId(t)), cwd, input.literal);
     if (nested) return nested.release(input);
     const keys = targets.map((target) => (isClaimId(target) ? { target, id: target } : { target, path: this.normalizePaths([target], cwd, { external: input.external, literal: input.literal })[0]! }));
-    return this.store.transaction((db, tx) => {
+    let nestedRoots: string[] = [];
+    const own = await this.store.transaction((db, tx) => {
+      if (input.all) nestedRoots = nestedRootsOf(db, input.session);
       this.housekeep(db, tx);
       const mine = (c: Claim) => c.session === input.session && (!input.agent || c.agent === input.agent);
       const chosen = new Set<Claim>();
@@ -435,6 +484,7 @@ export class Coordinator {
       touchSession(db, input.session, tx.now, this.worktree(cwd), this.agentProcess);
       return { released: [...chosen], notFound };
     });
+    return this.alsoNested(own, nestedRoots, (c) => c.release({ session: input.session, agent: input.agent, all: true }));
   }
 
   /** Could `session` claim these paths now? Read-only. */
@@ -701,6 +751,12 @@ function enqueue(
   db.waiters.push(waiter);
   db.waiters.sort((a, b) => a.seq - b.seq);
   return waiter;
+}
+
+/** The nested repositories (roots) `session` was granted claims in through this store (see rememberNested). */
+function nestedRootsOf(db: DbData, session: string): string[] {
+  const nested = db.sessions.find((s) => s.id === session)?.nested;
+  return Array.isArray(nested) ? nested.filter((root): root is string => typeof root === 'string' && root.startsWith('/')) : [];
 }
 
 function touchSession(db: DbData, session: string, now: number, worktree: string, process?: AgentProcess): void {

@@ -55,6 +55,8 @@ export interface SessionRecord {
   endedAt?: string | undefined;
   /** The agent process the session runs in (Claude Code's CLAUDE_PID), recorded by its hooks. */
   process?: AgentProcess | undefined;
+  /** Roots of nested repositories (submodules) the session claimed files in through this store. */
+  nested?: string[] | undefined;
 }
 
 /** A process, identified well enough to tell it from a later one that reuses its pid. */

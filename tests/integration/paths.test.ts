@@ -257,4 +257,33 @@ describe('submodules', () => {
     const status = await flc(['status'], { cwd: sub });
     expect(status.stdout).toMatch(/x\.ts/);
   });
+
+  // Issue 12: a session's end, turn end and `release --all` in the superproject also release what it claimed in a submodule.
+  it('releases what a session claimed in a submodule when it ends, its turn ends, or it releases all, from the superproject', async () => {
+    const upstream = makeRepo();
+    write(upstream, 'x.ts');
+    write(upstream, 'y.ts');
+    write(upstream, 'z.ts');
+    commitAll(upstream);
+    const superproject = makeRepo();
+    git(superproject, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', upstream, 'sub');
+    git(superproject, 'commit', '-q', '-m', 'add sub');
+    const subClaims = () => JSON.parse(fs.readFileSync(path.join(superproject, '.git/modules/sub/flc/db.json'), 'utf8')).claims.map((c: { path: string; session: string }) => `${c.session}:${c.path}`).sort();
+
+    const coordinator = Coordinator.open(superproject);
+    for (const [session, file] of [['turn', 'x.ts'], ['ender', 'y.ts']] as const) {
+      expect(await coordinator.claim({ session, paths: [path.join(superproject, 'sub', file)], literal: true })).toMatchObject({ granted: true });
+    }
+    expect((await claim(superproject, 'cli', 'sub/z.ts')).code).toBe(0);
+    expect(subClaims()).toEqual(['cli:z.ts', 'ender:y.ts', 'turn:x.ts']);
+
+    expect((await coordinator.endTurn('turn', { keepAgents: [] })).released.map((c) => c.path)).toEqual(['x.ts']);
+    expect(subClaims()).toEqual(['cli:z.ts', 'ender:y.ts']);
+    expect((await coordinator.endSession('ender')).released.map((c) => c.path)).toEqual(['y.ts']);
+    expect(subClaims()).toEqual(['cli:z.ts']);
+    const released = await flc(['release', '--all', '--json'], { cwd: superproject, env: { FLC_SESSION: 'cli' } });
+    expect(released.code, released.stderr).toBe(0);
+    expect(JSON.parse(released.stdout).released.map((c: { path: string }) => c.path)).toEqual(['z.ts']);
+    expect(subClaims()).toEqual([]);
+  });
 });
