@@ -5,7 +5,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FLC, ROOT, cleanEnv, flc, makeRepo, makeTempDir, readDb, readEvents } from './helpers.js';
+import { FLC, ROOT, cleanEnv, flc, git, makeRepo, makeTempDir, readDb, readEvents } from './helpers.js';
 import type { PiLine } from './runtimes.js';
 
 const FAUX = path.join(ROOT, 'tests/fixtures/pi-faux.ts');
@@ -142,6 +142,15 @@ export class RpcPi {
   async close() {
     this.child.stdin.end();
     await new Promise((resolve) => this.child.on('close', resolve));
+  }
+}
+
+/** Polls `check` until true (generous: a loaded machine is slow, not wrong). */
+async function waitFor(what: string, check: () => boolean, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`${what}: not seen within ${ms / 1000}s`);
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -291,6 +300,54 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
       // Released at idle, both: one session.
       expect(readDb(repo).claims).toEqual([]);
     }, 60_000);
+
+    // Issue 10 through the Pi extension: what a session changed stays its own after its turn, until it commits.
+    it('keeps a session\'s uncommitted edit its own after its turn: another session may not edit it nor sweep it into a commit until it commits', async () => {
+      const project = await piProject();
+      const { repo } = project;
+      const a = new RpcPi(line, project, [
+        { tool: 'write', args: { path: 'owned.txt', content: 'a\n' } },
+        { tool: 'bash', args: { command: 'echo "$FLC_SESSION" > a-session.txt' } },
+        { text: 'done' },
+        { tool: 'bash', args: { command: 'git add owned.txt && git commit -q -m "a commits" && echo COMMITTED' } },
+        { text: 'done' },
+      ], approve);
+      try {
+        let mark = a.events.length;
+        a.send({ id: 'a1', type: 'prompt', message: 'write' });
+        await a.next((e) => e.type === 'agent_end', mark);
+        const aId = fs.readFileSync(path.join(repo, 'a-session.txt'), 'utf8').trim();
+        expect(aId).toMatch(/^pi:/);
+        await waitFor('A\'s turn-end release', () => readDb(repo).claims.length === 0);
+
+        // B, another Pi session: refused the file, and its sweeping commit is refused with nothing of A's left staged.
+        const b = await drive(project, [
+          { tool: 'write', args: { path: 'owned.txt', content: 'b\n' } },
+          { tool: 'bash', args: { command: 'git add -A && git commit -q -m "sweep"' } },
+          { text: 'done' },
+        ]);
+        expect(b.tools.map((t) => [t.toolName, t.isError]), b.stderr).toEqual([
+          ['write', true],
+          ['bash', true],
+        ]);
+        expect(b.tools[0]!.text).toContain(`owned.txt holds uncommitted changes of session ${aId}`);
+        expect(b.tools[1]!.text).toContain(`uncommitted changes of ${aId}`);
+        expect(fs.readFileSync(path.join(repo, 'owned.txt'), 'utf8')).toBe('a\n');
+        expect(git(repo, 'log', '-1', '--format=%s').trim()).not.toBe('sweep');
+        expect(git(repo, 'diff', '--cached', '--name-only')).not.toContain('owned.txt');
+
+        // A commits its work; then B may edit the file.
+        mark = a.events.length;
+        a.send({ id: 'a2', type: 'prompt', message: 'commit' });
+        await a.next((e) => e.type === 'agent_end', mark);
+        expect(git(repo, 'log', '-1', '--format=%s').trim()).toBe('a commits');
+        const after = await drive(project, [{ tool: 'write', args: { path: 'owned.txt', content: 'b\n' } }, { text: 'done' }]);
+        expect(after.tools).toMatchObject([{ toolName: 'write', isError: false }]);
+        expect(fs.readFileSync(path.join(repo, 'owned.txt'), 'utf8')).toBe('b\n');
+      } finally {
+        await a.close();
+      }
+    }, 90_000);
 
     it('allows edits outside any git repository without a word', async () => {
       const dir = makeTempDir();
