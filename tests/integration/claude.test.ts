@@ -353,6 +353,47 @@ describe('flc hook claude, as real Claude Code sessions behave', () => {
     expect(claimsOf(other)).toEqual([]);
   });
 
+  // Issue 9, point 6: a fork is a new process under a new id; its command line names the origin.
+  it.runIf(fs.existsSync('/proc/self/cmdline'))('lets a fork take over what a crashed origin held, in every repository, but nothing of an origin still running', async () => {
+    const repo = makeRepo();
+    const other = makeRepo();
+    const origin = `origin-${path.basename(repo)}`;
+    const fork = `fork-${path.basename(repo)}`;
+    const crashed = fakeClaudeProcess();
+    await hook(event(repo, origin, 'SessionStart', { source: 'startup' }), { cwd: repo, env: { CLAUDE_PID: crashed.pid } });
+    await hook(edit(repo, origin, 'a.ts'), { cwd: repo, env: { CLAUDE_PID: crashed.pid } });
+    await hook({ ...edit(other, origin, 'b.ts'), cwd: repo }, { cwd: repo, env: { CLAUDE_PID: crashed.pid } });
+    await crashed.kill(); // no Stop, no SessionEnd: its claims would linger until the TTL
+    // The fork's process: `claude --resume <origin> --fork-session`, as /proc shows it.
+    const forkProcess = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)', '--', '--resume', origin, '--fork-session'], { stdio: 'ignore' });
+    try {
+      const started = await hook(event(repo, fork, 'SessionStart', { source: 'fork' }), { cwd: repo, env: { CLAUDE_PID: String(forkProcess.pid) } });
+      expect(started).toEqual({ code: 0, stdout: '', stderr: '' });
+      expect(claimsOf(repo)).toEqual([`a.ts:${fork}`]);
+      expect(claimsOf(other)).toEqual([`b.ts:${fork}`]);
+      expect(readEvents(repo).filter((e) => e.event === 'session:ended').at(-1)).toMatchObject({ session: origin, detail: `continued as ${fork} (a fork); 1 claim(s) handed over` });
+      await hook(event(repo, fork, 'SessionEnd', { reason: 'other' }), { cwd: repo, env: { CLAUDE_PID: String(forkProcess.pid) } });
+      expect(claimsOf(other)).toEqual([]);
+
+      // An origin still running keeps its claims; the fork is told how to take them.
+      const live = fakeClaudeProcess();
+      const liveOrigin = `live-${path.basename(repo)}`;
+      const liveFork = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 600000)', '--', '-r', liveOrigin, '--fork-session'], { stdio: 'ignore' });
+      try {
+        await hook(edit(repo, liveOrigin, 'c.ts'), { cwd: repo, env: { CLAUDE_PID: live.pid } });
+        const told = await hook(event(repo, 'fork-2', 'SessionStart', { source: 'fork' }), { cwd: repo, env: { CLAUDE_PID: String(liveFork.pid) } });
+        expect(told.code).toBe(0);
+        expect(JSON.parse(told.stdout)).toEqual({ systemMessage: expect.stringContaining(`this fork starts with nothing of session ${liveOrigin}, which is still running`) });
+        expect(claimsOf(repo)).toEqual([`c.ts:${liveOrigin}`]);
+      } finally {
+        liveFork.kill('SIGKILL');
+        await live.kill();
+      }
+    } finally {
+      forkProcess.kill('SIGKILL');
+    }
+  });
+
   it('hands the claims of the old session id over to the new one after /clear, in the same process', async () => {
     const repo = makeRepo();
     const other = makeRepo();
