@@ -131,6 +131,8 @@ export interface CommitResult {
   commit: string;
   files: string[];
   released: Claim[];
+  /** Changed files the session holds that were left out: they hold another session's owned changes. */
+  leftOut: { path: string; owner: string }[];
 }
 
 export interface StatusInput {
@@ -533,6 +535,14 @@ export class Coordinator {
       (mine.owned.has(file) || held.some((c) => patternsOverlap(c.path, escapeLiteral(file)))) &&
       (!wanted || wanted.some((p) => patternsOverlap(p, escapeLiteral(file))));
     const files = [...tracked, ...untracked].filter(covers);
+    // A file shared under changes.claims=allow holds another session's part too: never committed here.
+    const leftOut = [...tracked, ...untracked]
+      .filter((file) => mine.others.has(file) && held.some((c) => patternsOverlap(c.path, escapeLiteral(file))) && (!wanted || wanted.some((p) => patternsOverlap(p, escapeLiteral(file)))))
+      .map((file) => ({ path: file, owner: mine.others.get(file)! }));
+    if (!files.length && leftOut.length) {
+      const owners = [...new Set(leftOut.map((f) => f.owner))].join(', ');
+      throw new FlcError('REFUSED', `${leftOut.map((f) => f.path).join(', ')} also hold${leftOut.length === 1 ? 's' : ''} uncommitted changes of ${owners}: flc commit never commits another session's part of a file`, `ask ${owners} to commit, or take the changes over first: flc adopt ${leftOut.map((f) => f.path).join(' ')}`);
+    }
     if (!files.length) {
       throw new FlcError('REFUSED', `none of the files ${input.session} holds has changes to commit`, 'see `git status` and `flc status`');
     }
@@ -552,7 +562,7 @@ export class Coordinator {
       const used = held.filter((c) => files.some((f) => patternsOverlap(c.path, escapeLiteral(f))));
       released = (await this.release({ targets: used.map((c) => c.id), session: input.session })).released;
     }
-    return { commit, files, released };
+    return { commit, files, released, leftOut };
   }
 
   /**

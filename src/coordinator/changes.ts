@@ -306,12 +306,13 @@ export class ChangesService {
   }
 
   /** What `flc commit` may take in this worktree: the session's owned files, and the files other sessions own (never). */
-  commitScope(db: DbData, session: string): { owned: Set<string>; others: Set<string> } {
+  commitScope(db: DbData, session: string): { owned: Set<string>; others: Map<string, string> } {
     const owned = new Set<string>();
-    const others = new Set<string>();
+    const others = new Map<string, string>(); // path -> owner
     for (const record of ownedChanges(db.changes)) {
       if (record.worktree !== this.repo.root) continue;
-      (record.session === session ? owned : others).add(record.path);
+      if (record.session === session) owned.add(record.path);
+      else others.set(record.path, record.session);
     }
     return { owned, others };
   }

@@ -260,6 +260,24 @@ describe('uncommitted work has an owner', () => {
     expect(staged(repo)).toEqual([]);
   });
 
+  it("with changes.claims=allow, B may edit A's file but flc commit never commits A's part of it", async () => {
+    const repo = await repoWithAsWork();
+    expect((await flc(['config', 'set', 'changes.claims=allow'], { cwd: repo })).code).toBe(0);
+    expect((await flc(['claim', 'app.ts', 'other.ts'], { cwd: repo, env: { FLC_SESSION: 'B' } })).code).toBe(0);
+    write(repo, 'app.ts', 'base\nA was here\nB too\n');
+    write(repo, 'other.ts', 'other, by B\n');
+    const both = await flc(['commit', '-m', 'B'], { cwd: repo, env: { FLC_SESSION: 'B' } });
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stdout).toMatch(/not committed: app\.ts \(it also holds uncommitted changes of A\)/);
+    expect(git(repo, 'show', '--name-only', '--format=', 'HEAD').trim()).toBe('other.ts');
+    const shared = await flc(['commit', '-m', 'B again', 'app.ts'], { cwd: repo, env: { FLC_SESSION: 'B' } });
+    expect(shared.code).toBe(1);
+    expect(shared.stderr).toMatch(/app\.ts also holds uncommitted changes of A: flc commit never commits another session's part of a file/);
+    expect(shared.stderr).toMatch(/flc adopt app\.ts/);
+    expect(git(repo, 'show', 'HEAD:app.ts')).toBe('base\n');
+    expect(read(repo, 'app.ts')).toBe('base\nA was here\nB too\n');
+  });
+
   it('lets a ref update that involves nothing of flc through, fetches included', async () => {
     const repo = await repoWithAsWork();
     const clone = makeRepo();
