@@ -311,6 +311,7 @@ export class Coordinator {
 
   /** Releases everything `session` holds, as its end (`session:ended` in the journal). */
   async endSession(session: string, detail?: string): Promise<ReleaseResult> {
+    const area = await this.changes.areaChanges(session);
     return this.store.transaction((db, tx) => {
       this.housekeep(db, tx);
       const released = db.claims.filter((c) => c.session === session);
@@ -318,7 +319,7 @@ export class Coordinator {
       for (const claim of released) {
         tx.emit({ event: 'claim:released', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id });
       }
-      this.changes.onReleased(db, tx, released, 'session ended');
+      this.changes.onReleased(db, tx, released, 'session ended', area);
       const record = db.sessions.find((s) => s.id === session);
       if (record) record.endedAt = new Date(tx.now).toISOString();
       tx.emit({ event: 'session:ended', session, detail });
@@ -332,6 +333,7 @@ export class Coordinator {
    * or 'all' when that is not known): they keep theirs until their own SubagentStop.
    */
   async endTurn(session: string, options: { keepAgents: readonly string[] | 'all' }): Promise<ReleaseResult> {
+    const area = await this.changes.areaChanges(session);
     return this.store.transaction((db, tx) => {
       this.housekeep(db, tx);
       const kept = (agent: string) => options.keepAgents === 'all' || options.keepAgents.includes(agent);
@@ -341,7 +343,7 @@ export class Coordinator {
       for (const claim of released) {
         tx.emit({ event: 'claim:released', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'turn' });
       }
-      this.changes.onReleased(db, tx, released, 'turn');
+      this.changes.onReleased(db, tx, released, 'turn', area);
       touchSession(db, session, tx.now, this.worktree(), this.agentProcess);
       renewSession(db, session, tx.now);
       return { released, notFound: [] };
@@ -375,6 +377,7 @@ export class Coordinator {
     const nested = this.nestedFor(targets.filter((t) => !isClaimId(t)), cwd, input.literal);
     if (nested) return nested.release(input);
     const keys = targets.map((target) => (isClaimId(target) ? { target, id: target } : { target, path: this.normalizePaths([target], cwd, { external: input.external, literal: input.literal })[0]! }));
+    const area = await this.changes.areaChanges(input.session);
     return this.store.transaction((db, tx) => {
       this.housekeep(db, tx);
       const mine = (c: Claim) => c.session === input.session && (!input.agent || c.agent === input.agent);
@@ -411,7 +414,7 @@ export class Coordinator {
           ...(forced ? { by: holderLabel(input), cause: 'forced' } : {}),
         });
       }
-      this.changes.onReleased(db, tx, [...chosen], 'released');
+      this.changes.onReleased(db, tx, [...chosen], 'released', area);
       renewSession(db, input.session, tx.now);
       touchSession(db, input.session, tx.now, this.worktree(cwd), this.agentProcess);
       return { released: [...chosen], notFound };

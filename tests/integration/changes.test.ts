@@ -278,6 +278,32 @@ describe('uncommitted work has an owner', () => {
     expect(read(repo, 'app.ts')).toBe('base\nA was here\nB too\n');
   });
 
+  it('records ownership of the files a directory or glob claim changed, when the claim ends', async () => {
+    const repo = await repoWithAsWork((r) => {
+      write(r, 'src/a.ts', 'a\n');
+      write(r, 'src/b.ts', 'b\n');
+      git(r, 'add', '-A');
+      git(r, 'commit', '-q', '-m', 'src');
+    });
+    write(repo, 'src/b.ts', 'b, changed before the claim\n');
+    const before = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(repo, 'src/b.ts'), before, before);
+    expect((await flc(['claim', 'src/', "src/**/*.md"], { cwd: repo, env: { FLC_SESSION: 'B' } })).code).toBe(0);
+    write(repo, 'src/a.ts', 'a, by B\n');
+    write(repo, 'src/new.ts', 'new, by B\n');
+    write(repo, 'src/doc.md', 'doc, by B\n');
+    expect((await flc(['release', '--all'], { cwd: repo, env: { FLC_SESSION: 'B' } })).code).toBe(0);
+    const status = JSON.parse((await flc(['status', '--json'], { cwd: repo })).stdout);
+    const owners = status.changes.map((c: { path: string; session: string }) => `${c.path}:${c.session}`).sort();
+    expect(owners).toEqual(['app.ts:A', 'src/a.ts:B', 'src/doc.md:B', 'src/new.ts:B']);
+    const owned = readEvents(repo).filter((e) => e.event === 'changes:owned' && e.session === 'B');
+    expect(owned.map((e) => `${e.path} ${e.detail}`).sort()).toEqual(['src/a.ts modified', 'src/doc.md created', 'src/new.ts created']);
+    git(repo, 'add', 'src/a.ts');
+    const sweep = gitAs(repo, 'C', 'commit', '-m', 'C takes src/a.ts');
+    expect(sweep.code).not.toBe(0);
+    expect(sweep.stderr).toMatch(/src\/a\.ts \(modified\): uncommitted changes of B/);
+  });
+
   it('lets a ref update that involves nothing of flc through, fetches included', async () => {
     const repo = await repoWithAsWork();
     const clone = makeRepo();
