@@ -187,3 +187,4 @@ for (const node of nodeBinaries()) {
 
 fs.rmSync(repo, { recursive: true, force: true });
 await import('./serve.mjs'); // flc serve with many waiting long-polls: bench/serve.mjs
+await import('./changes.mjs'); // owned changes: reference-transaction hook cost, guard with 1,000 owned files

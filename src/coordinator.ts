@@ -132,6 +132,8 @@ export interface CommitResult {
   commit: string;
   files: string[];
   released: Claim[];
+  /** Changed files the session holds that were left out: they hold another session's owned changes. */
+  leftOut: { path: string; owner: string }[];
 }
 
 export interface StatusInput {
@@ -350,6 +352,7 @@ export class Coordinator {
 
   /** Releases everything `session` holds, as its end (`session:ended` in the journal). */
   async endSession(session: string, detail?: string): Promise<ReleaseResult> {
+    const area = await this.changes.areaChanges(session);
     let nested: string[] = [];
     const own = await this.store.transaction((db, tx) => {
       nested = nestedRootsOf(db, session);
@@ -359,7 +362,7 @@ export class Coordinator {
       for (const claim of released) {
         tx.emit({ event: 'claim:released', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id });
       }
-      this.changes.onReleased(db, tx, released, 'session ended');
+      this.changes.onReleased(db, tx, released, 'session ended', area);
       const record = db.sessions.find((s) => s.id === session);
       if (record) record.endedAt = new Date(tx.now).toISOString();
       tx.emit({ event: 'session:ended', session, detail });
@@ -374,6 +377,7 @@ export class Coordinator {
    * or 'all' when that is not known): they keep theirs until their own SubagentStop.
    */
   async endTurn(session: string, options: { keepAgents: readonly string[] | 'all' }): Promise<ReleaseResult> {
+    const area = await this.changes.areaChanges(session);
     let nested: string[] = [];
     const own = await this.store.transaction((db, tx) => {
       nested = nestedRootsOf(db, session);
@@ -385,7 +389,7 @@ export class Coordinator {
       for (const claim of released) {
         tx.emit({ event: 'claim:released', session: claim.session, agent: claim.agent, path: claim.path, kind: claim.kind, claimId: claim.id, cause: 'turn' });
       }
-      this.changes.onReleased(db, tx, released, 'turn');
+      this.changes.onReleased(db, tx, released, 'turn', area);
       touchSession(db, session, tx.now, this.worktree(), this.agentProcess);
       renewSession(db, session, tx.now);
       return { released, notFound: [] };
@@ -441,6 +445,7 @@ export class Coordinator {
     const nested = this.nestedFor(targets.filter((t) => !isClaimId(t)), cwd, input.literal);
     if (nested) return nested.release(input);
     const keys = targets.map((target) => (isClaimId(target) ? { target, id: target } : { target, path: this.normalizePaths([target], cwd, { external: input.external, literal: input.literal })[0]! }));
+    const area = await this.changes.areaChanges(input.session);
     let nestedRoots: string[] = [];
     const own = await this.store.transaction((db, tx) => {
       if (input.all) nestedRoots = nestedRootsOf(db, input.session);
@@ -479,7 +484,7 @@ export class Coordinator {
           ...(forced ? { by: holderLabel(input), cause: 'forced' } : {}),
         });
       }
-      this.changes.onReleased(db, tx, [...chosen], 'released');
+      this.changes.onReleased(db, tx, [...chosen], 'released', area);
       renewSession(db, input.session, tx.now);
       touchSession(db, input.session, tx.now, this.worktree(cwd), this.agentProcess);
       return { released: [...chosen], notFound };
@@ -604,6 +609,14 @@ export class Coordinator {
       (mine.owned.has(file) || held.some((c) => patternsOverlap(c.path, escapeLiteral(file)))) &&
       (!wanted || wanted.some((p) => patternsOverlap(p, escapeLiteral(file))));
     const files = [...tracked, ...untracked].filter(covers);
+    // A file shared under changes.claims=allow holds another session's part too: never committed here.
+    const leftOut = [...tracked, ...untracked]
+      .filter((file) => mine.others.has(file) && held.some((c) => patternsOverlap(c.path, escapeLiteral(file))) && (!wanted || wanted.some((p) => patternsOverlap(p, escapeLiteral(file)))))
+      .map((file) => ({ path: file, owner: mine.others.get(file)! }));
+    if (!files.length && leftOut.length) {
+      const owners = [...new Set(leftOut.map((f) => f.owner))].join(', ');
+      throw new FlcError('REFUSED', `${leftOut.map((f) => f.path).join(', ')} also hold${leftOut.length === 1 ? 's' : ''} uncommitted changes of ${owners}: flc commit never commits another session's part of a file`, `ask ${owners} to commit, or take the changes over first: flc adopt ${leftOut.map((f) => f.path).join(' ')}`);
+    }
     if (!files.length) {
       throw new FlcError('REFUSED', `none of the files ${input.session} holds has changes to commit`, 'see `git status` and `flc status`');
     }
@@ -623,7 +636,7 @@ export class Coordinator {
       const used = held.filter((c) => files.some((f) => patternsOverlap(c.path, escapeLiteral(f))));
       released = (await this.release({ targets: used.map((c) => c.id), session: input.session })).released;
     }
-    return { commit, files, released };
+    return { commit, files, released, leftOut };
   }
 
   /**

@@ -35,6 +35,7 @@ export class CommitCommand extends FlcCommand {
     }
     this.print(`${this.out.green('committed')} ${result.commit.slice(0, 10)}: ${result.files.length} file${result.files.length === 1 ? '' : 's'} of ${session}`);
     for (const file of result.files) this.print(`  ${file}`);
+    for (const file of result.leftOut) this.print(`  not committed: ${file.path} (it also holds uncommitted changes of ${file.owner})`);
     if (result.released.length) this.print(`released ${result.released.map((c) => c.path).join(', ')}`);
     return EXIT.ok;
   }

@@ -12,6 +12,7 @@ import {
   settle,
   observe,
   ownerState,
+  ownFoundChange,
   type OwnerState,
   transfer,
   watchFile,
@@ -23,6 +24,7 @@ import { patternsOverlap } from '../core/overlap.js';
 import { escapeLiteral, patternType, unescapeLiteral } from '../core/paths.js';
 import { type Blocker, isLive } from '../core/rules.js';
 import type { Claim, ClaimKind, DbData, Holder } from '../core/types.js';
+import { changedFiles } from '../git/changes.js';
 import { dirtyPaths, runGit } from '../git/dirty.js';
 import { fingerprint, modifiedAt } from '../git/fingerprint.js';
 import type { RepoInfo } from '../git/repo.js';
@@ -88,8 +90,34 @@ export class ChangesService {
     if (db.changes && !db.changes.length) delete db.changes;
   }
 
-  /** Claims that end (released, expired, session over): a watched file that changed becomes owned, one that did not is forgotten. */
-  onReleased(db: DbData, tx: Tx, claims: Claim[], cause: string): void {
+  /**
+   * The changed files (git status) of the worktrees where `session` holds directory or glob
+   * write claims, for onReleased; null, without running git, when it holds none. Read before
+   * the transaction that ends those claims: git does not run under the store lock.
+   */
+  async areaChanges(session: string): Promise<AreaChanges | null> {
+    if (!this.store.exists()) return null;
+    const areas = this.store.read().claims.filter((c) => c.session === session && isAreaClaim(c));
+    if (!areas.length) return null;
+    const found: AreaChanges = new Map();
+    for (const worktree of new Set(areas.map((c) => c.worktree))) {
+      try {
+        const { tracked, untracked } = await changedFiles(worktree);
+        found.set(worktree, [...tracked.map((p) => ({ path: p, tracked: true })), ...untracked.map((p) => ({ path: p, tracked: false }))]);
+      } catch {
+        // a worktree that is gone: nothing to record there
+      }
+    }
+    return found;
+  }
+
+  /**
+   * Claims that end (released, expired, session over): a watched file that changed becomes
+   * owned, one that did not is forgotten. For a directory or glob claim, `area` (from
+   * areaChanges) names the changed files: those below it modified while it was held become owned.
+   */
+  onReleased(db: DbData, tx: Tx, claims: Claim[], cause: string, area?: AreaChanges | null): void {
+    if (area) this.ownAreaChanges(db, tx, claims, cause, area);
     if (!db.changes?.length) return;
     for (const claim of claims) {
       for (const record of watchedBy(db.changes, claim, [claim.path])) {
@@ -104,6 +132,23 @@ export class ChangesService {
       }
     }
     if (!db.changes.length) delete db.changes;
+  }
+
+  private ownAreaChanges(db: DbData, tx: Tx, claims: Claim[], cause: string, area: AreaChanges): void {
+    for (const claim of claims.filter(isAreaClaim)) {
+      const since = Date.parse(claim.acquiredAt);
+      for (const file of area.get(claim.worktree) ?? []) {
+        if (!patternsOverlap(claim.path, escapeLiteral(file.path))) continue;
+        const full = path.join(claim.worktree, file.path);
+        const modified = modifiedAt(full);
+        // A deletion leaves no time behind: flc cannot tell when it happened, so it is not claimed as this holder's.
+        if (modified === null || modified < since) continue;
+        if (cause === 'expired' && changedAfter(full, claim.expiresAt)) continue;
+        const record = ownFoundChange((db.changes ??= []), claim, { ...file, worktree: claim.worktree, fingerprint: fingerprint(full) }, claim.acquiredAt, tx.now);
+        if (record) emitOwned(tx, record, cause);
+      }
+    }
+    if (db.changes && !db.changes.length) delete db.changes;
   }
 
   /** The session acted (a hook event, a renew): its watched files that changed become owned now. */
@@ -306,12 +351,13 @@ export class ChangesService {
   }
 
   /** What `flc commit` may take in this worktree: the session's owned files, and the files other sessions own (never). */
-  commitScope(db: DbData, session: string): { owned: Set<string>; others: Set<string> } {
+  commitScope(db: DbData, session: string): { owned: Set<string>; others: Map<string, string> } {
     const owned = new Set<string>();
-    const others = new Set<string>();
+    const others = new Map<string, string>(); // path -> owner
     for (const record of ownedChanges(db.changes)) {
       if (record.worktree !== this.repo.root) continue;
-      (record.session === session ? owned : others).add(record.path);
+      if (record.session === session) owned.add(record.path);
+      else others.set(record.path, record.session);
     }
     return { owned, others };
   }
@@ -379,4 +425,12 @@ function changedAfter(file: string, expiresAt: string | null): boolean {
   if (!expiresAt) return false;
   const modified = modifiedAt(file);
   return modified !== null && modified > Date.parse(expiresAt);
+}
+
+/** Changed files per worktree, as areaChanges found them. */
+export type AreaChanges = Map<string, { path: string; tracked: boolean }[]>;
+
+/** A write or exclusive claim of a directory or glob in the repository: it keeps no per-file start state. */
+function isAreaClaim(claim: Claim): boolean {
+  return claim.kind !== 'read' && patternType(claim.path) !== 'file' && !path.isAbsolute(claim.path);
 }

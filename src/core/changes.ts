@@ -67,6 +67,34 @@ export function watchFile(
   return record;
 }
 
+/**
+ * A file found changed below a directory or glob claim when that claim ended: owned at once.
+ * No start state was kept for it (a directory claim cannot fingerprint every file below it),
+ * so `base` says only whether git tracks the file. A file that already has a record (its
+ * own, or another session's) is left as it is. Returns the new record, or null.
+ */
+export function ownFoundChange(
+  changes: OwnedChange[],
+  holder: Holder,
+  file: { path: string; worktree: string; tracked: boolean; fingerprint: string | null },
+  watchedAt: string,
+  now: number,
+): OwnedChange | null {
+  if (changes.some((c) => c.path === file.path && c.worktree === file.worktree)) return null;
+  const record: OwnedChange = {
+    path: file.path,
+    session: holder.session,
+    ...(holder.agent ? { agent: holder.agent } : {}),
+    worktree: file.worktree,
+    watchedAt,
+    base: file.tracked ? 'tracked' : null,
+    seen: file.fingerprint,
+    since: new Date(now).toISOString(),
+  };
+  changes.push(record);
+  return record;
+}
+
 export type Observation = 'owned' | 'unchanged' | 'already-owned';
 
 /** Records what the file looks like now; a watched file that differs from its base becomes owned. */

@@ -260,6 +260,50 @@ describe('uncommitted work has an owner', () => {
     expect(staged(repo)).toEqual([]);
   });
 
+  it("with changes.claims=allow, B may edit A's file but flc commit never commits A's part of it", async () => {
+    const repo = await repoWithAsWork();
+    expect((await flc(['config', 'set', 'changes.claims=allow'], { cwd: repo })).code).toBe(0);
+    expect((await flc(['claim', 'app.ts', 'other.ts'], { cwd: repo, env: { FLC_SESSION: 'B' } })).code).toBe(0);
+    write(repo, 'app.ts', 'base\nA was here\nB too\n');
+    write(repo, 'other.ts', 'other, by B\n');
+    const both = await flc(['commit', '-m', 'B'], { cwd: repo, env: { FLC_SESSION: 'B' } });
+    expect(both.code, both.stderr).toBe(0);
+    expect(both.stdout).toMatch(/not committed: app\.ts \(it also holds uncommitted changes of A\)/);
+    expect(git(repo, 'show', '--name-only', '--format=', 'HEAD').trim()).toBe('other.ts');
+    const shared = await flc(['commit', '-m', 'B again', 'app.ts'], { cwd: repo, env: { FLC_SESSION: 'B' } });
+    expect(shared.code).toBe(1);
+    expect(shared.stderr).toMatch(/app\.ts also holds uncommitted changes of A: flc commit never commits another session's part of a file/);
+    expect(shared.stderr).toMatch(/flc adopt app\.ts/);
+    expect(git(repo, 'show', 'HEAD:app.ts')).toBe('base\n');
+    expect(read(repo, 'app.ts')).toBe('base\nA was here\nB too\n');
+  });
+
+  it('records ownership of the files a directory or glob claim changed, when the claim ends', async () => {
+    const repo = await repoWithAsWork((r) => {
+      write(r, 'src/a.ts', 'a\n');
+      write(r, 'src/b.ts', 'b\n');
+      git(r, 'add', '-A');
+      git(r, 'commit', '-q', '-m', 'src');
+    });
+    write(repo, 'src/b.ts', 'b, changed before the claim\n');
+    const before = new Date(Date.now() - 60_000);
+    fs.utimesSync(path.join(repo, 'src/b.ts'), before, before);
+    expect((await flc(['claim', 'src/', "src/**/*.md"], { cwd: repo, env: { FLC_SESSION: 'B' } })).code).toBe(0);
+    write(repo, 'src/a.ts', 'a, by B\n');
+    write(repo, 'src/new.ts', 'new, by B\n');
+    write(repo, 'src/doc.md', 'doc, by B\n');
+    expect((await flc(['release', '--all'], { cwd: repo, env: { FLC_SESSION: 'B' } })).code).toBe(0);
+    const status = JSON.parse((await flc(['status', '--json'], { cwd: repo })).stdout);
+    const owners = status.changes.map((c: { path: string; session: string }) => `${c.path}:${c.session}`).sort();
+    expect(owners).toEqual(['app.ts:A', 'src/a.ts:B', 'src/doc.md:B', 'src/new.ts:B']);
+    const owned = readEvents(repo).filter((e) => e.event === 'changes:owned' && e.session === 'B');
+    expect(owned.map((e) => `${e.path} ${e.detail}`).sort()).toEqual(['src/a.ts modified', 'src/doc.md created', 'src/new.ts created']);
+    git(repo, 'add', 'src/a.ts');
+    const sweep = gitAs(repo, 'C', 'commit', '-m', 'C takes src/a.ts');
+    expect(sweep.code).not.toBe(0);
+    expect(sweep.stderr).toMatch(/src\/a\.ts \(modified\): uncommitted changes of B/);
+  });
+
   it('lets a ref update that involves nothing of flc through, fetches included', async () => {
     const repo = await repoWithAsWork();
     const clone = makeRepo();

@@ -4,6 +4,7 @@ import {
   evaluateOwned,
   findOwnedBlockers,
   observe,
+  ownFoundChange,
   ownedBy,
   ownerState,
   settle,
@@ -78,6 +79,19 @@ describe('recording ownership', () => {
     watchFile(changes, { session: 's' }, { path: 'b.ts', worktree: WT, fingerprint: '1' }, NOW);
     expect(watchedBy(changes, { session: 's', agent: 'x' }, ['a.ts', 'b.ts']).map((r) => r.path)).toEqual(['a.ts']);
     expect(watchedBy(changes, { session: 's' }, ['a.ts', 'b.ts']).map((r) => r.path)).toEqual(['b.ts']);
+  });
+});
+
+describe('files found changed below a directory or glob claim', () => {
+  it('are owned at once, created or modified by whether git tracks them, never taking a record that exists', () => {
+    const changes: OwnedChange[] = [];
+    const at = '2026-01-01T00:00:00.000Z';
+    const made = ownFoundChange(changes, { session: 'B', agent: 'sub' }, { path: 'src/new.ts', worktree: '/r', tracked: false, fingerprint: 'f1' }, at, 1000);
+    expect(made).toEqual({ path: 'src/new.ts', session: 'B', agent: 'sub', worktree: '/r', watchedAt: at, base: null, seen: 'f1', since: new Date(1000).toISOString() });
+    expect(ownFoundChange(changes, { session: 'B' }, { path: 'src/a.ts', worktree: '/r', tracked: true, fingerprint: 'f2' }, at, 1000)!.base).toBe('tracked');
+    expect(ownFoundChange(changes, { session: 'C' }, { path: 'src/new.ts', worktree: '/r', tracked: false, fingerprint: 'f3' }, at, 2000)).toBeNull();
+    expect(ownFoundChange(changes, { session: 'C' }, { path: 'src/new.ts', worktree: '/other', tracked: false, fingerprint: 'f3' }, at, 2000)!.session).toBe('C');
+    expect(changes.map((c) => `${c.worktree}:${c.path}:${c.session}`)).toEqual(['/r:src/new.ts:B', '/r:src/a.ts:B', '/other:src/new.ts:C']);
   });
 });
 
