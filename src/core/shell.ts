@@ -1,0 +1,627 @@
+import { createRequire } from 'node:module';
+import type * as Unbash from 'unbash';
+
+/**
+ * What a shell command would do, read from its syntax before it runs: for each simple command,
+ * the directory it runs in, the git verb and its effect on the working tree, and the files it
+ * obviously writes. Pure (the parser is a library: unbash, synchronous, no native code), and it
+ * never throws: a command it cannot parse is an analysis with `ok: false`. It sees only what
+ * the text says: `python -c`, scripts, `make`, variables are opaque, and the after-check is what
+ * catches their writes.
+ */
+
+/** A word of the command line as the shell would pass it, when that can be known without running anything. */
+export interface ShellWord {
+  value: string;
+  /** Contains an expansion (`$X`, `$(...)`, `~`): its value is not known before the command runs. */
+  dynamic: boolean;
+  /** Contains an unquoted glob (`*.ts`): names whatever files match. */
+  glob: boolean;
+}
+
+export type GitEffect =
+  /** Working-tree changes of `paths` (or all) are lost: checkout/restore of paths, reset --hard, clean, switch -f. */
+  | 'discard'
+  /** Changes of `paths` (or all) move into the stash list, shared by every session. */
+  | 'stash'
+  /** A stash entry (`ref`) is applied, popped or dropped; `clear` drops all of them. */
+  | 'stash-use'
+  /** The working tree becomes another branch's (`ref`); `ambiguous` when `ref` may be a path instead. */
+  | 'switch'
+  /** `git rm` of `paths`: deleted from the working tree. */
+  | 'remove'
+  /** `git mv`: `paths` are moved to `to`. */
+  | 'move'
+  /** rebase, pull: rewrites the branch and rewrites files in the working tree. */
+  | 'rewrite'
+  /** Nothing flc protects is touched (status, log, add, commit, diff...). */
+  | 'none';
+
+export interface GitIntent {
+  verb: string;
+  effect: GitEffect;
+  /** Pathspecs as written, relative to the command's directory; empty = the whole working tree. */
+  paths: string[];
+  /** Untracked files are affected too (stash -u/-a, clean). */
+  untracked: boolean;
+  /** Ignored files are affected too (stash -a, clean -x/-X). */
+  ignored: boolean;
+  /** Branch, commit or stash entry the verb names. */
+  ref?: string;
+  /** `git checkout X` without `--`: X is a branch or a path, only git can tell. */
+  ambiguous?: boolean;
+  /** Destination of `git mv`. */
+  to?: string;
+  /** A pathspec or the verb could not be read (an expansion): assume the worst, the whole tree. */
+  dynamic?: boolean;
+}
+
+export interface WriteTarget {
+  path: string;
+  /** What writes it: `>`, `>>`, `tee`, `sed -i`, `cp`, `mv`, `rm`, `touch`... */
+  via: string;
+  /** `path` is a glob (`rm *.log`): it names the files matching it. */
+  glob?: boolean;
+  /** `cp`/`mv` destination: when it is an existing directory, the files written are `path/<basename of each source>`. */
+  sources?: string[];
+}
+
+export interface SimpleCommand {
+  /** The command's source text. */
+  text: string;
+  /** Program name, null when it is an expansion. */
+  program: string | null;
+  args: ShellWord[];
+  /**
+   * Directory it runs in, relative to the start directory ('' is the start) or absolute after
+   * `cd /abs`; null when it cannot be known (`cd $DIR`, `cd -`, `cd` alone).
+   */
+  cwd: string | null;
+  writes: WriteTarget[];
+  git?: GitIntent;
+  /** For `git -C dir`: the directory git works in (same form as cwd). */
+  gitDir?: string | null;
+}
+
+export type ShellAnalysis =
+  | { ok: true; commands: SimpleCommand[] }
+  /** Not (fully) parsed: `commands` holds what could be read, which may be less than the command does. */
+  | { ok: false; problem: string; commands: SimpleCommand[] };
+
+let parser: typeof Unbash | undefined;
+
+/**
+ * unbash, loaded on first use (only Bash calls need it). The bundles load `dist/unbash.cjs`
+ * (built beside them, one file: much faster to start than the package's ES module graph);
+ * from source, the package itself.
+ */
+function loadParser(): typeof Unbash {
+  if (parser) return parser;
+  const require = createRequire(import.meta.url);
+  try {
+    parser = require('./unbash.cjs') as typeof Unbash;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException)?.code !== 'MODULE_NOT_FOUND') throw error;
+    parser = require('unbash') as typeof Unbash;
+  }
+  return parser;
+}
+
+const MAX_COMMAND = 256 * 1024;
+const MAX_DEPTH = 8;
+
+/** Reads a command line. Never throws. */
+export function analyzeCommand(command: string): ShellAnalysis {
+  if (command.length > MAX_COMMAND) return { ok: false, problem: `command too long to analyse (${command.length} characters)`, commands: [] };
+  try {
+    const walker = new Walker(command);
+    const script = loadParser().parse(command);
+    walker.script(script, '', 0);
+    const errors = script.errors ?? [];
+    if (errors.length || walker.problems.length) {
+      const first = errors[0];
+      const problem = first ? `cannot parse the command: ${first.message} at character ${first.pos + 1}` : walker.problems[0]!;
+      return { ok: false, problem, commands: walker.commands };
+    }
+    return { ok: true, commands: walker.commands };
+  } catch (error) {
+    return { ok: false, problem: `cannot analyse the command: ${(error as Error)?.message ?? String(error)}`, commands: [] };
+  }
+}
+
+type Node = { type: string; pos: number; end: number };
+
+class Walker {
+  readonly commands: SimpleCommand[] = [];
+  readonly problems: string[] = [];
+  constructor(private readonly source: string) {}
+
+  script(script: Unbash.Script, cwd: string | null, depth: number): string | null {
+    if (depth > MAX_DEPTH) {
+      this.problems.push('command nested too deeply to analyse');
+      return cwd;
+    }
+    return this.list(script.commands, cwd, depth, script.source ?? this.source);
+  }
+
+  /** Runs statements in order; returns the directory after them (a `cd` carries over). */
+  private list(statements: readonly Unbash.Statement[], cwd: string | null, depth: number, source: string): string | null {
+    for (const statement of statements) cwd = this.node(statement.command as Node, cwd, depth, source, !statement.background);
+    return cwd;
+  }
+
+  /** Returns the directory after the node; `carries` is false where a `cd` cannot leak (subshells, pipes, background). */
+  private node(node: Node, cwd: string | null, depth: number, source: string, carries: boolean): string | null {
+    const n = node as Unbash.SyntaxNode;
+    switch (n.type) {
+      case 'Command':
+        return this.command(n, cwd, depth, source, carries);
+      case 'AndOr':
+        for (const part of n.commands) cwd = this.node(part, cwd, depth, source, carries);
+        return cwd;
+      case 'Pipeline':
+        for (const part of n.commands) this.node(part, cwd, depth, source, n.commands.length === 1 && carries);
+        return cwd;
+      case 'Subshell':
+        this.list(n.body.commands, cwd, depth, source);
+        return cwd;
+      case 'BraceGroup':
+        return this.list(n.body.commands, cwd, depth, source);
+      case 'Redirected': {
+        const after = this.node(n.command, cwd, depth, source, carries);
+        const writes = this.redirectWrites(n.redirects, depth, cwd, source);
+        if (writes.length) this.commands.push({ text: source.slice(n.pos, n.end), program: null, args: [], cwd, writes });
+        return after;
+      }
+      case 'If': {
+        let at = this.list(n.clause.commands, cwd, depth, source);
+        at = this.list(n.then.commands, at, depth, source);
+        for (const elif of n.elif) this.list(elif.then.commands, this.list(elif.clause.commands, cwd, depth, source), depth, source);
+        if (n.else) this.list(n.else.commands, cwd, depth, source);
+        return at;
+      }
+      case 'While':
+        this.list(n.body.commands, this.list(n.clause.commands, cwd, depth, source), depth, source);
+        return cwd;
+      case 'For':
+      case 'Select':
+      case 'ArithmeticFor':
+        this.list(n.body.commands, cwd, depth, source);
+        return cwd;
+      case 'Case':
+        for (const item of n.items) this.list(item.body.commands, cwd, depth, source);
+        return cwd;
+      case 'Function':
+        // What a function does happens where it is called; reading its body once is the safe side.
+        this.node(n.body as Node, cwd, depth, source, false);
+        return cwd;
+      case 'Coproc':
+        this.node(n.body as Node, cwd, depth, source, false);
+        return cwd;
+      default:
+        return cwd; // [[ ]], (( )): no effects
+    }
+  }
+
+  private command(c: Unbash.Command, cwd: string | null, depth: number, source: string, carries: boolean): string | null {
+    // Substitutions run first, in the same directory.
+    for (const part of [c.name, ...c.suffix, ...c.prefix]) if (part) this.substitutions(part as Node, cwd, depth);
+    const words = [c.name, ...c.suffix.filter((s) => s.type === 'Word' || s.type === 'Assignment')].filter((w): w is Unbash.Word | Unbash.Assignment => Boolean(w)).map(wordOf);
+    const redirects = [...c.prefix, ...c.suffix].filter((s): s is Unbash.Redirection => s.type === 'Redirect' || s.type === 'HereDoc' || s.type === 'HereString');
+    const writes = this.redirectWrites(redirects, depth, cwd, source);
+    const text = source.slice(c.pos, c.end);
+    return this.simple(text, words, writes, cwd, depth, carries);
+  }
+
+  /** One simple command from its words (after wrappers such as `sudo`, `env`, `timeout` are peeled off). */
+  private simple(text: string, words: ShellWord[], writes: WriteTarget[], cwd: string | null, depth: number, carries: boolean): string | null {
+    const unwrapped = unwrap(words);
+    const [name, ...args] = unwrapped;
+    const program = name && !name.dynamic ? basename(name.value) : null;
+    const record: SimpleCommand = { text, program, args, cwd, writes };
+    let next = cwd;
+    if (program === 'cd' || program === 'pushd') {
+      if (carries) next = changeDir(cwd, args.filter((a) => !(a.value.startsWith('-') && a.value.length > 1 && !a.dynamic)));
+    } else if (program === 'popd') {
+      if (carries) next = null;
+    } else if (program === 'git') {
+      const git = gitIntent(args, cwd);
+      record.git = git.intent;
+      if (git.dir !== cwd) record.gitDir = git.dir;
+      if (git.intent.effect === 'move' && git.intent.to !== undefined) writes.push({ path: git.intent.to, via: 'git mv' });
+    } else if ((program === 'bash' || program === 'sh' || program === 'zsh' || program === 'dash') && args.length) {
+      const at = args.findIndex((a) => !a.dynamic && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(a.value));
+      const script = at === -1 ? undefined : args[at + 1];
+      if (script && !script.dynamic) this.nested(script.value, cwd, depth);
+    } else if (program === 'eval') {
+      if (args.every((a) => !a.dynamic)) this.nested(args.map((a) => a.value).join(' '), cwd, depth);
+    } else if (program) {
+      writes.push(...commandWrites(program, args));
+    }
+    this.commands.push(record);
+    return next;
+  }
+
+  private nested(script: string, cwd: string | null, depth: number): void {
+    const parsed = loadParser().parse(script);
+    if (parsed.errors?.length) this.problems.push(`cannot parse a nested command: ${parsed.errors[0]!.message}`);
+    this.script(parsed, cwd, depth + 1);
+  }
+
+  /** Command substitutions and process substitutions inside a word run too. */
+  private substitutions(node: Node, cwd: string | null, depth: number): void {
+    const visit = (child: Unbash.SyntaxNode): void => {
+      if ((child.type === 'CommandExpansion' || child.type === 'ProcessSubstitution') && child.script) {
+        this.script(child.script, cwd, depth + 1);
+        return;
+      }
+      loadParser().forEachChild(child, visit);
+    };
+    loadParser().forEachChild(node as Unbash.SyntaxNode, visit);
+  }
+
+  private redirectWrites(redirects: readonly Unbash.Redirection[], depth: number, cwd: string | null, _source: string): WriteTarget[] {
+    const writes: WriteTarget[] = [];
+    for (const r of redirects) {
+      if (r.type !== 'Redirect' || !r.target) continue;
+      this.substitutions(r.target as Node, cwd, depth);
+      if (!WRITE_REDIRECTS.has(r.operator)) continue;
+      const target = wordOf(r.target);
+      if ((r.operator === '>&' || r.operator === '<&') && /^(\d+|-)$/.test(target.value)) continue; // 2>&1, >&-: descriptors, not files
+      if (isDevice(target.value)) continue;
+      writes.push({ path: target.value, via: r.operator, ...(target.glob || target.dynamic ? { glob: target.glob } : {}) });
+      if (target.dynamic) this.problems.push(`a redirection target is not known before the command runs (${target.value})`);
+    }
+    return writes;
+  }
+}
+
+const WRITE_REDIRECTS = new Set(['>', '>>', '>|', '&>', '&>>', '<>', '>&']);
+const DEVICES = /^\/dev\/(null|stdout|stderr|stdin|tty|zero|fd\/\d+|pts\/\d+)$/;
+
+function isDevice(path: string): boolean {
+  return DEVICES.test(path);
+}
+
+const EXPANSIONS = new Set(['SimpleExpansion', 'ParameterExpansion', 'CommandExpansion', 'ArithmeticExpansion', 'ProcessSubstitution', 'BraceExpansion', 'ExtendedGlob']);
+const GLOBS = new Set(['Glob', 'ExtendedGlob']);
+
+function wordOf(word: Unbash.Word | Unbash.Assignment): ShellWord {
+  if (word.type === 'Assignment') return { value: word.text, dynamic: false, glob: false };
+  let dynamic = false;
+  let glob = false;
+  const scan = (parts: readonly Unbash.WordPart[] | readonly Unbash.DoubleQuotedChild[] | undefined, quoted: boolean) => {
+    for (const part of parts ?? []) {
+      if (EXPANSIONS.has(part.type)) dynamic = true;
+      if (!quoted && GLOBS.has(part.type)) glob = true;
+      if (part.type === 'DoubleQuoted') scan(part.parts, true);
+    }
+  };
+  scan(word.parts, false);
+  if (!word.parts && /^~/.test(word.text)) dynamic = true;
+  if (word.parts?.[0]?.type === 'Literal' && word.parts[0].text.startsWith('~')) dynamic = true;
+  return { value: word.value, dynamic, glob };
+}
+
+/** Commands that run another command given as their arguments. */
+function unwrap(words: ShellWord[]): ShellWord[] {
+  let rest = words;
+  for (let guard = 0; guard < 8 && rest.length; guard++) {
+    const name = rest[0]!;
+    if (name.dynamic) return rest;
+    const program = basename(name.value);
+    const args = rest.slice(1);
+    let skip = -1;
+    if (program === 'env') skip = args.findIndex((a) => !(a.value.startsWith('-') || /^[A-Za-z_][A-Za-z0-9_]*=/.test(a.value)));
+    else if (program === 'sudo' || program === 'doas') skip = skipOptions(args, new Set(['-u', '-g', '-C', '-D', '-h', '-p', '-r', '-t', '-U']));
+    else if (program === 'nice') skip = skipOptions(args, new Set(['-n']));
+    else if (program === 'timeout') {
+      const at = skipOptions(args, new Set(['-k', '-s', '--kill-after', '--signal']));
+      skip = at === -1 ? -1 : at + 1; // the duration
+    } else if (['nohup', 'command', 'exec', 'builtin', 'time', 'stdbuf', 'ionice', 'chronic'].includes(program)) skip = skipOptions(args, new Set());
+    else return rest;
+    if (skip === -1 || skip >= args.length) return [];
+    rest = args.slice(skip);
+  }
+  return rest;
+}
+
+/** Index of the first argument that is not an option (or an option's value). */
+function skipOptions(args: ShellWord[], withValue: Set<string>): number {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!.value;
+    if (a === '--') return i + 1;
+    if (!a.startsWith('-') || a === '-') return i;
+    if (withValue.has(a)) i++;
+  }
+  return -1;
+}
+
+function basename(name: string): string {
+  return name.slice(name.lastIndexOf('/') + 1);
+}
+
+/** The directory after `cd args` from `cwd`, or null when unknown. */
+function changeDir(cwd: string | null, args: ShellWord[]): string | null {
+  const target = args[0];
+  if (!target || target.dynamic || target.value === '-' || target.value === '') return null;
+  return joinDir(cwd, target.value);
+}
+
+/** `base` joined with `dir` (POSIX), normalised; absolute when `dir` is. */
+export function joinDir(base: string | null, dir: string): string | null {
+  if (dir.startsWith('/')) return normalize(dir, true);
+  if (base === null) return null;
+  return normalize(base === '' ? dir : `${base}/${dir}`, base.startsWith('/'));
+}
+
+function normalize(path: string, absolute: boolean): string {
+  const out: string[] = [];
+  for (const part of path.split('/')) {
+    if (part === '' || part === '.') continue;
+    if (part === '..' && out.length && out.at(-1) !== '..') out.pop();
+    else if (part === '..' && absolute) continue;
+    else out.push(part);
+  }
+  return (absolute ? '/' : '') + out.join('/');
+}
+
+// ---------------------------------------------------------------------------------------------
+// git
+
+/** Global options of git that take a value as the next word. */
+const GIT_GLOBAL_WITH_VALUE = new Set(['-C', '-c', '--git-dir', '--work-tree', '--namespace', '--exec-path', '--config-env', '--super-prefix']);
+
+function gitIntent(args: ShellWord[], cwd: string | null): { intent: GitIntent; dir: string | null } {
+  let dir = cwd;
+  let i = 0;
+  for (; i < args.length; i++) {
+    const a = args[i]!;
+    if (!a.value.startsWith('-')) break;
+    if (a.value === '-C') {
+      const to = args[++i];
+      dir = !to || to.dynamic ? null : to.value === '' ? dir : joinDir(dir, to.value);
+    } else if (GIT_GLOBAL_WITH_VALUE.has(a.value)) i++;
+    else if (a.value.startsWith('--work-tree=') || a.value.startsWith('--git-dir=')) dir = null; // another tree: flc cannot place it
+  }
+  const verbWord = args[i];
+  const rest = args.slice(i + 1);
+  if (!verbWord) return { intent: none(''), dir };
+  if (verbWord.dynamic) return { intent: { ...none(verbWord.value), effect: 'discard', dynamic: true }, dir };
+  const verb = verbWord.value;
+  const rule = GIT_VERBS[verb];
+  const intent = rule ? rule(parseArgs(rest)) : none(verb);
+  if (rest.some((a) => a.dynamic) && intent.effect !== 'none') intent.dynamic = true;
+  return { intent, dir };
+}
+
+interface ParsedArgs {
+  /** Options as written (`-u`, `--hard`, `-fd`...), values joined for `--x=y`. */
+  options: string[];
+  /** Words that are not options, before `--`. */
+  positional: string[];
+  /** Words after `--`. */
+  afterDashes: string[] | null;
+  words: ShellWord[];
+}
+
+function parseArgs(words: ShellWord[], withValue: ReadonlySet<string> = VALUE_OPTIONS): ParsedArgs {
+  const options: string[] = [];
+  const positional: string[] = [];
+  let afterDashes: string[] | null = null;
+  for (let i = 0; i < words.length; i++) {
+    const v = words[i]!.value;
+    if (afterDashes) afterDashes.push(v);
+    else if (v === '--') afterDashes = [];
+    else if (v.startsWith('-') && v !== '-') {
+      if (withValue.has(v) && i + 1 < words.length) options.push(`${v}=${words[++i]!.value}`);
+      else options.push(v);
+    } else positional.push(v);
+  }
+  return { options, positional, afterDashes, words };
+}
+
+/** Options of the verbs below that take the next word as their value. */
+const VALUE_OPTIONS = new Set(['-m', '--message', '-s', '--source', '-b', '-B', '--orphan', '-c', '-C', '--pathspec-from-file', '-e', '--exclude', '--conflict', '-t', '--track', '-X', '--strategy-option', '--strategy', '--onto', '-x', '--exec']);
+
+function has(parsed: ParsedArgs, ...names: string[]): boolean {
+  return parsed.options.some((o) => names.includes(o) || names.includes(o.split('=')[0]!));
+}
+
+/** Short option letters anywhere in a cluster (`-fdx` has f, d and x). */
+function hasShort(parsed: ParsedArgs, letter: string): boolean {
+  return parsed.options.some((o) => /^-[a-zA-Z]+$/.test(o) && o.includes(letter));
+}
+
+function none(verb: string): GitIntent {
+  return { verb, effect: 'none', paths: [], untracked: false, ignored: false };
+}
+
+function intent(verb: string, effect: GitEffect, paths: string[], extra: Partial<GitIntent> = {}): GitIntent {
+  return { verb, effect, paths, untracked: false, ignored: false, ...extra };
+}
+
+const GIT_VERBS: Record<string, (p: ParsedArgs) => GitIntent> = {
+  stash(p) {
+    const sub = p.positional[0] ?? (p.afterDashes ? 'push' : 'push');
+    const explicit = ['push', 'save', 'pop', 'apply', 'drop', 'clear', 'branch', 'list', 'show', 'create', 'store'].includes(sub);
+    const verb = explicit ? sub : 'push';
+    const args = explicit && p.positional[0] === sub ? parseArgs(p.words.slice(p.words.findIndex((w) => w.value === sub) + 1)) : p;
+    if (verb === 'push' || verb === 'save') {
+      const all = has(args, '-a', '--all');
+      const untracked = all || has(args, '-u', '--include-untracked');
+      const paths = verb === 'push' ? [...(args.afterDashes ?? []), ...args.positional] : [];
+      if (has(args, '--staged', '-S')) return intent('stash', 'none', []); // only what is staged, the working tree stays
+      return intent('stash', 'stash', paths, { untracked, ignored: all });
+    }
+    if (verb === 'pop' || verb === 'apply' || verb === 'drop') return intent('stash', 'stash-use', [], { ref: args.positional[0] ?? 'stash@{0}' });
+    if (verb === 'branch') return intent('stash', 'stash-use', [], { ref: args.positional[1] ?? 'stash@{0}' });
+    if (verb === 'clear') return intent('stash', 'stash-use', [], { ref: '*' });
+    return none('stash');
+  },
+  reset(p) {
+    if (has(p, '--hard', '--merge', '--keep')) return intent('reset', 'discard', [], { ref: p.positional[0] });
+    return none('reset'); // soft/mixed or paths: the index only
+  },
+  checkout(p) {
+    const force = has(p, '-f', '--force');
+    if (has(p, '-p', '--patch')) return intent('checkout', 'discard', p.afterDashes ?? p.positional.slice(1));
+    const create = p.options.find((o) => /^(-b|-B|--orphan)=/.test(o));
+    if (create) {
+      // A new branch at a start point: the tree changes only when the start point is another commit.
+      const start = p.positional[0];
+      if (force) return intent('checkout', 'discard', []);
+      return start ? intent('checkout', 'switch', [], { ref: start }) : none('checkout');
+    }
+    if (p.afterDashes) {
+      // checkout [<tree-ish>] -- <paths>
+      return intent('checkout', 'discard', p.afterDashes.length ? p.afterDashes : [], { ...(p.positional[0] ? { ref: p.positional[0] } : {}) });
+    }
+    if (!p.positional.length) return force ? intent('checkout', 'discard', []) : none('checkout');
+    if (p.positional.length === 1) {
+      const target = p.positional[0]!;
+      if (force) return intent('checkout', 'discard', [], { ref: target, ambiguous: true });
+      if (target === '-') return intent('checkout', 'switch', [], { ref: target });
+      return intent('checkout', 'switch', [], { ref: target, ambiguous: true });
+    }
+    // checkout <tree-ish> <paths...> (git reads the first as a commit when it is one)
+    return intent('checkout', 'discard', p.positional.slice(1), { ref: p.positional[0]!, ambiguous: true });
+  },
+  switch(p) {
+    if (has(p, '--discard-changes', '-f', '--force')) return intent('switch', 'discard', [], { ...(p.positional[0] ? { ref: p.positional.at(-1)! } : {}) });
+    const create = p.options.find((o) => /^(-c|-C|--create|--force-create|--orphan)=/.test(o));
+    if (create) return p.positional[0] ? intent('switch', 'switch', [], { ref: p.positional[0] }) : none('switch');
+    if (has(p, '--orphan')) return intent('switch', 'discard', []);
+    return p.positional[0] ? intent('switch', 'switch', [], { ref: p.positional[0] }) : none('switch');
+  },
+  restore(p) {
+    const staged = has(p, '--staged', '-S') || hasShort(p, 'S');
+    const worktree = has(p, '--worktree', '-W') || hasShort(p, 'W');
+    if (staged && !worktree) return none('restore'); // the index only
+    return intent('restore', 'discard', [...p.positional, ...(p.afterDashes ?? [])].filter((x) => x !== ''));
+  },
+  clean(p) {
+    const force = has(p, '--force') || hasShort(p, 'f');
+    const dry = has(p, '--dry-run', '-n', '--interactive', '-i') || hasShort(p, 'n');
+    if (!force || dry) return none('clean');
+    const ignoredOnly = hasShort(p, 'X');
+    const withIgnored = hasShort(p, 'x') || ignoredOnly;
+    return intent('clean', 'discard', [...p.positional, ...(p.afterDashes ?? [])], { untracked: !ignoredOnly, ignored: withIgnored });
+  },
+  rm(p) {
+    if (has(p, '--cached') || has(p, '-n', '--dry-run')) return none('rm');
+    return intent('rm', 'remove', [...p.positional, ...(p.afterDashes ?? [])]);
+  },
+  mv(p) {
+    if (has(p, '-n', '--dry-run')) return none('mv');
+    const all = [...p.positional, ...(p.afterDashes ?? [])];
+    if (all.length < 2) return none('mv');
+    return intent('mv', 'move', all.slice(0, -1), { to: all.at(-1)! });
+  },
+  rebase(p) {
+    if (has(p, '--edit-todo', '--show-current-patch')) return none('rebase');
+    return intent('rebase', 'rewrite', []);
+  },
+  pull: () => intent('pull', 'rewrite', []),
+  merge(p) {
+    if (has(p, '--abort')) return intent('merge', 'discard', []);
+    return none('merge');
+  },
+  'cherry-pick'(p) {
+    if (has(p, '--abort')) return intent('cherry-pick', 'discard', []);
+    return none('cherry-pick');
+  },
+  revert(p) {
+    if (has(p, '--abort')) return intent('revert', 'discard', []);
+    return none('revert');
+  },
+  am(p) {
+    if (has(p, '--abort')) return intent('am', 'discard', []);
+    return none('am');
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// obvious writes of common programs
+
+function positionals(args: ShellWord[], withValue: ReadonlySet<string> = new Set()): ShellWord[] {
+  const out: ShellWord[] = [];
+  let dashes = false;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (dashes) out.push(a);
+    else if (a.value === '--' && !a.dynamic) dashes = true;
+    else if (a.value.startsWith('-') && a.value !== '-' && !a.dynamic) {
+      if (withValue.has(a.value)) i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+function target(word: ShellWord, via: string, extra: Partial<WriteTarget> = {}): WriteTarget {
+  return { path: word.value, via, ...(word.glob ? { glob: true } : {}), ...extra };
+}
+
+function commandWrites(program: string, args: ShellWord[]): WriteTarget[] {
+  switch (program) {
+    case 'tee':
+      return positionals(args).filter((a) => !isDevice(a.value)).map((a) => target(a, 'tee'));
+    case 'touch':
+      return positionals(args, new Set(['-r', '-d', '-t', '--reference', '--date'])).map((a) => target(a, 'touch'));
+    case 'rm':
+    case 'unlink':
+    case 'shred':
+    case 'truncate':
+      return positionals(args, new Set(['-s', '--size', '-r', '--reference', '-n', '--iterations'])).map((a) => target(a, program));
+    case 'cp':
+    case 'mv':
+    case 'install':
+    case 'ln': {
+      const tIndex = args.findIndex((a) => a.value === '-t' || a.value.startsWith('--target-directory'));
+      const files = positionals(args, new Set(['-t', '-S', '--suffix', '-m', '--mode', '-o', '--owner', '-g', '--group']));
+      if (tIndex !== -1) {
+        const dirWord = args[tIndex]!.value.includes('=') ? { ...args[tIndex]!, value: args[tIndex]!.value.split('=').slice(1).join('=') } : args[tIndex + 1];
+        const sources = files.map((f) => f.value);
+        const moved = program === 'mv' ? files.map((f) => target(f, 'mv')) : [];
+        return dirWord ? [...moved, target(dirWord, program, { sources })] : moved;
+      }
+      if (files.length < 2) return [];
+      const dest = files.at(-1)!;
+      const sources = files.slice(0, -1);
+      const moved = program === 'mv' ? sources.map((f) => target(f, 'mv')) : [];
+      return [...moved, target(dest, program, { sources: sources.map((s) => s.value) })];
+    }
+    case 'sed':
+    case 'gsed': {
+      const inPlace = args.some((a) => /^-[a-zA-Z]*i/.test(a.value) && !a.value.startsWith('--') || a.value.startsWith('--in-place'));
+      if (!inPlace) return [];
+      const hasScript = args.some((a) => ['-e', '-f', '--expression', '--file'].includes(a.value) || a.value.startsWith('--expression=') || a.value.startsWith('--file='));
+      let files = positionals(args, new Set(['-e', '-f', '--expression', '--file', '-l', '--line-length']));
+      // BSD sed: -i '' (an empty backup suffix)
+      const iAlone = args.findIndex((a) => a.value === '-i');
+      if (iAlone !== -1 && args[iAlone + 1]?.value === '') files = files.filter((f) => f !== args[iAlone + 1]);
+      if (!hasScript) files = files.slice(1);
+      return files.map((f) => target(f, 'sed -i'));
+    }
+    case 'perl': {
+      const inPlace = args.some((a) => /^-[a-zA-Z0-9]*i/.test(a.value) && !a.value.startsWith('--'));
+      if (!inPlace) return [];
+      let code = false;
+      const files: ShellWord[] = [];
+      for (let i = 0; i < args.length; i++) {
+        const a = args[i]!;
+        if (a.value.startsWith('-') && a.value !== '-' && !a.dynamic) {
+          if (/^-[a-zA-Z0-9]*[eE]$/.test(a.value)) {
+            code = true;
+            i++;
+          } else if (/^-[a-zA-Z0-9]*[eE]./.test(a.value)) code = true;
+        } else files.push(a);
+      }
+      return (code ? files : files.slice(1)).map((f) => target(f, 'perl -i'));
+    }
+    case 'dd':
+      return args.filter((a) => a.value.startsWith('of=')).map((a) => ({ path: a.value.slice(3), via: 'dd' }));
+    default:
+      return [];
+  }
+}
