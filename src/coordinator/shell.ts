@@ -1,0 +1,454 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { ClaimResult, Coordinator } from '../coordinator.js';
+import { type OwnedChange, ownedChanges } from '../core/changes.js';
+import { formatDuration } from '../core/duration.js';
+import { patternsOverlap } from '../core/overlap.js';
+import { escapeLiteral, patternType } from '../core/paths.js';
+import { isLive } from '../core/rules.js';
+import { type GitIntent, type ShellAnalysis, type SimpleCommand, analyzeCommand } from '../core/shell.js';
+import type { Claim, Holder } from '../core/types.js';
+import { runGit } from '../git/dirty.js';
+import { type SnapshotInfo, listSnapshots, planRestore, pruneSnapshots, restoreFiles, saveSnapshot, stashEntries } from '../git/snapshot.js';
+import { FlcError } from '../core/errors.js';
+import { worktreeStatus } from '../git/status.js';
+
+export interface UndoInput {
+  session: string;
+  /** Snapshot id (or a unique start of it); default the newest of this worktree. */
+  id?: string | undefined;
+  /** Only these files (relative to `cwd`). */
+  paths?: string[] | undefined;
+  cwd?: string | undefined;
+  /** Overwrite files that changed since the snapshot too. */
+  force?: boolean | undefined;
+}
+
+export interface UndoResult {
+  snapshot: SnapshotInfo;
+  restored: string[];
+  /** Already as in the snapshot. */
+  same: string[];
+  /** Changed since the snapshot: kept (restore them with force). */
+  kept: string[];
+}
+
+export interface ShellCheckInput extends Holder {
+  command: string;
+  /** Absolute directory the command starts in. */
+  cwd: string;
+  /** Wait for held write targets as an edit does (up to timeoutMs) instead of refusing at once. */
+  wait?: boolean;
+  timeoutMs?: number;
+  /** Who runs it, for reasons and the journal ("Claude Code", "Pi"). */
+  via?: string;
+  /** Only say what would happen: no claims, no snapshot, nothing journaled. */
+  dryRun?: boolean;
+}
+
+/** A file of another session that the command would discard, move or take. */
+export interface ShellFinding {
+  /** Repo-relative path. */
+  path: string;
+  session: string;
+  agent?: string | undefined;
+  /** `owned`: its uncommitted changes; `held`: a live write/exclusive claim. */
+  what: 'owned' | 'held';
+  since: string;
+  /** The git command that would take it, as written. */
+  command: string;
+}
+
+export interface ShellDecision {
+  allowed: boolean;
+  /** For the model and the user when refused (several lines). */
+  reason: string | null;
+  /** False when the command could not be fully read; then flc relies on the after-check. */
+  parsed: boolean;
+  problem?: string | undefined;
+  findings: ShellFinding[];
+  /** Write targets claimed for the session (repo-relative). */
+  claimed: string[];
+  /** The snapshot saved before an allowed command that discards changes. */
+  snapshot: SnapshotInfo | null;
+  commands: SimpleCommand[];
+}
+
+/** Effects that lose working-tree changes when they run (so: snapshot first). */
+const LOSES = new Set(['discard', 'stash', 'remove', 'move']);
+
+/**
+ * The shell gate: before an agent's command runs, refuse destructive git verbs that would
+ * discard, move or take files another session holds or owns; claim the files it obviously
+ * writes (as an edit would); and save a snapshot before an allowed command that discards
+ * changes. Git is asked only when the command has a git verb with an effect.
+ */
+export class ShellService {
+  constructor(private readonly coordinator: Coordinator) {}
+
+  private get repo() {
+    return this.coordinator.repo;
+  }
+
+  private get store() {
+    return this.coordinator.store;
+  }
+
+  async check(input: ShellCheckInput): Promise<ShellDecision> {
+    const analysis: ShellAnalysis = analyzeCommand(input.command);
+    const decision: ShellDecision = { allowed: true, reason: null, parsed: analysis.ok, problem: analysis.ok ? undefined : analysis.problem, findings: [], claimed: [], snapshot: null, commands: analysis.commands };
+    const holder: Holder = { session: input.session, agent: input.agent };
+    if (!analysis.ok && !input.dryRun) {
+      await this.store.record([{ event: 'shell:unparsed', session: input.session, agent: input.agent, detail: `${analysis.problem}: ${clip(input.command)}` }]).catch(() => undefined);
+    }
+
+    const gitCommands = analysis.commands.filter((c) => c.git && c.git.effect !== 'none' && this.inThisWorktree(input.cwd, c.gitDir !== undefined ? c.gitDir : c.cwd));
+    let atRisk: string[] = [];
+    if (gitCommands.length) {
+      const verdict = await this.judgeGit(input, gitCommands);
+      decision.findings = verdict.findings;
+      atRisk = verdict.atRisk;
+      if (verdict.reason) {
+        decision.allowed = false;
+        decision.reason = verdict.reason;
+        if (!input.dryRun) await this.journalRefusal(input, verdict.findings, verdict.reason);
+        return decision;
+      }
+    }
+
+    const writes = this.writeTargets(input.cwd, analysis.commands);
+    if (writes.literal.length || writes.globs.length) {
+      if (input.dryRun) {
+        const check = await this.coordinator.check({ ...holder, paths: [...writes.literal, ...writes.globs], kind: 'write', cwd: input.cwd });
+        if (!check.ok) {
+          decision.allowed = false;
+          decision.reason = describeWriteRefusal(input.command, check.conflicts.map((b) => ({ path: b.heldPath, session: b.session, changes: Boolean(b.changes) })));
+          return decision;
+        }
+      } else {
+        const reason = `${input.via ?? 'shell'}: ${clip(input.command, 80)}`;
+        for (const [paths, literal] of [[writes.literal, true], [writes.globs, false]] as const) {
+          if (!paths.length) continue;
+          const result: ClaimResult = await this.coordinator.claim({ ...holder, paths, literal, kind: 'write', wait: input.wait ?? false, ...(input.timeoutMs !== undefined ? { timeoutMs: input.timeoutMs } : {}), reason, cwd: input.cwd });
+          if (!result.granted) {
+            decision.allowed = false;
+            decision.reason = describeWriteRefusal(input.command, result.conflicts.map((b) => ({ path: b.heldPath, session: b.session, changes: Boolean(b.changes) })), result.cause);
+            return decision;
+          }
+          decision.claimed.push(...result.claims.map((c) => c.path));
+        }
+      }
+    }
+
+    if (!input.dryRun && atRisk.length && gitCommands.some((c) => LOSES.has(c.git!.effect))) {
+      decision.snapshot = await this.snapshot(input.session, input.command);
+    }
+    return decision;
+  }
+
+  /** Saves a snapshot of this worktree now, prunes old ones and journals it. */
+  async snapshot(session: string, command: string): Promise<SnapshotInfo | null> {
+    const saved = await saveSnapshot({ worktree: this.repo.root, gitDir: this.repo.gitDir, session, command });
+    if (!saved) return null;
+    await this.store.record([{ event: 'snapshot:saved', session, detail: `${saved.id}: ${saved.files.length} file(s) before ${clip(command)}` }]);
+    const config = this.store.config();
+    await pruneSnapshots(this.repo.root, config['snapshots.keep'], config['snapshots.maxAge']).catch(() => []);
+    return saved;
+  }
+
+  /** Every snapshot of the repository, newest first (those of other worktrees too). */
+  async snapshots(): Promise<SnapshotInfo[]> {
+    return listSnapshots(this.repo.root);
+  }
+
+  /**
+   * `flc undo`: writes a snapshot's files back into its worktree. A file that changed since
+   * the snapshot (neither as it was then nor as the command left it) is kept unless `force`.
+   * The restored files are owned again by the snapshot's session. Journals `snapshot:restored`.
+   */
+  async undo(input: UndoInput): Promise<UndoResult> {
+    const all = await listSnapshots(this.repo.root);
+    const snapshot = input.id ? all.find((s) => s.id === input.id || s.id.startsWith(input.id!)) : all.find((s) => s.worktree === this.repo.root);
+    if (!snapshot) {
+      throw new FlcError('BAD_INPUT', input.id ? `no snapshot ${input.id}` : 'no snapshot of this worktree to restore', 'flc snapshots lists them');
+    }
+    if (!fs.existsSync(snapshot.worktree)) throw new FlcError('BAD_INPUT', `snapshot ${snapshot.id} is of worktree ${snapshot.worktree}, which no longer exists`, 'restore single files with git show <commit>:<path>');
+    const paths = input.paths?.map((p) => path.relative(snapshot.worktree, path.resolve(input.cwd ?? this.coordinator.cwd, p)).split(path.sep).join('/'));
+    const plan = await planRestore(snapshot, paths);
+    const restore = input.force ? [...plan.restore, ...plan.changed] : plan.restore;
+    await restoreFiles(snapshot, restore);
+    if (restore.length) {
+      await this.store.transaction((db, tx) => {
+        const changes = (db.changes ??= []);
+        for (const file of restore) {
+          if (changes.some((c) => c.path === file && c.worktree === snapshot.worktree)) continue;
+          const at = new Date(tx.now).toISOString();
+          changes.push({ path: file, session: snapshot.session, worktree: snapshot.worktree, watchedAt: at, base: null, seen: null, since: at });
+          tx.emit({ event: 'changes:owned', session: snapshot.session, path: file, cause: 'undo', detail: `restored from snapshot ${snapshot.id}` });
+        }
+        tx.emit({ event: 'snapshot:restored', session: input.session, detail: `${snapshot.id}: ${restore.length} file(s) restored${plan.changed.length && !input.force ? `, ${plan.changed.length} changed since and kept` : ''}` });
+      });
+    }
+    return { snapshot, restored: restore, same: plan.same, kept: input.force ? [] : plan.changed };
+  }
+
+  /** Is `dir` (relative to `cwd`, or absolute; null when unknown) inside this worktree? Unknown counts as yes. */
+  private inThisWorktree(cwd: string, dir: string | null): boolean {
+    if (dir === null) return true;
+    const abs = path.resolve(cwd, dir);
+    const rel = path.relative(this.repo.root, realish(abs));
+    return !rel.startsWith('..') && !path.isAbsolute(rel);
+  }
+
+  private absDir(cwd: string, dir: string | null): string {
+    return dir === null ? cwd : realish(path.resolve(cwd, dir));
+  }
+
+  /** The git verbs' verdict: what they would take from other sessions, and what they put at risk at all. */
+  private async judgeGit(input: ShellCheckInput, commands: SimpleCommand[]): Promise<{ findings: ShellFinding[]; atRisk: string[]; reason: string | null }> {
+    const now = Date.now();
+    const db = this.store.exists() ? this.store.read() : null;
+    const owned = ownedChanges(db?.changes).filter((r) => r.session !== input.session && r.worktree === this.repo.root);
+    const held = (db?.claims ?? []).filter((c) => c.session !== input.session && c.kind !== 'read' && c.worktree === this.repo.root && isLive(c, now));
+    const status = await worktreeStatus(this.repo.root);
+    const findings: ShellFinding[] = [];
+    const atRisk = new Set<string>();
+    const reasons: string[] = [];
+
+    for (const c of commands) {
+      const git = await this.resolveAmbiguous(c.git!, this.absDir(input.cwd, c.gitDir !== undefined ? c.gitDir : c.cwd));
+      const dir = this.absDir(input.cwd, c.gitDir !== undefined ? c.gitDir : c.cwd);
+      const command = c.text;
+      if (git.effect === 'stash-use') {
+        const reason = await this.judgeStashUse(input.session, git, command, now);
+        if (reason) reasons.push(reason);
+        continue;
+      }
+      const scope = git.dynamic || (c.gitDir !== undefined ? c.gitDir : c.cwd) === null ? [] : git.paths.map((p) => this.pathspec(dir, p));
+      const inScope = (file: string) => !scope.length || scope.some((s) => s === '' || patternsOverlap(s, escapeLiteral(file)));
+      const risky = [...status].filter(([file, code]) => inScope(file) && affects(git, code)).map(([file]) => file);
+      // rm and mv take the named files whether or not they changed
+      if (git.effect === 'remove' || git.effect === 'move') for (const r of owned) if (inScope(r.path)) risky.push(r.path);
+      for (const file of risky) atRisk.add(file);
+      const taken = othersOn(unique(risky), owned, held, command);
+      if (git.effect === 'remove' || git.effect === 'move') {
+        for (const claim of held) {
+          if (scope.some((s) => s === '' || patternsOverlap(s, claim.path)) && !taken.some((t) => t.path === claim.path)) {
+            taken.push({ path: claim.path, session: claim.session, agent: claim.agent, what: 'held', since: claim.acquiredAt, command });
+          }
+        }
+      }
+      if (!taken.length) continue;
+      findings.push(...taken);
+      const mine = unique(risky).filter((f) => !taken.some((t) => t.path === f));
+      reasons.push(describeGitRefusal(command, git, taken, mine.map((f) => relativeTo(dir, this.repo.root, f)), now));
+    }
+    return { findings, atRisk: [...atRisk], reason: reasons.length ? `${reasons.join('\n\n')}\nDo not work around this with other commands: the other sessions' work is not yours to discard.` : null };
+  }
+
+  /** `git checkout X`: a branch (switch) or a path (discard)? Git says. */
+  private async resolveAmbiguous(git: GitIntent, dir: string): Promise<GitIntent> {
+    if (!git.ambiguous || !git.ref) return git;
+    const isCommit = await runGit(dir, ['rev-parse', '-q', '--verify', `${git.ref}^{commit}`]).then(
+      () => true,
+      () => false,
+    );
+    if (git.effect === 'switch' && !isCommit) return { ...git, effect: 'discard', paths: [git.ref], ambiguous: false };
+    if (git.effect === 'discard' && git.paths.length && !isCommit) return { ...git, paths: [git.ref, ...git.paths], ambiguous: false };
+    return { ...git, ambiguous: false };
+  }
+
+  /** A pathspec as a repo-relative claim-style pattern: '' for the whole tree, `dir/` for a directory. */
+  private pathspec(dir: string, spec: string): string {
+    let p = spec;
+    if (p.startsWith(':(top)') || p.startsWith(':/')) return p.replace(/^:(\(top\)|\/)/, '').replace(/^\/+/, '') || '';
+    p = p.replace(/^:\([^)]*\)/, '');
+    const abs = path.resolve(dir, p);
+    const rel = path.relative(this.repo.root, abs).split(path.sep).join('/');
+    if (rel === '') return '';
+    if (rel.startsWith('..')) return rel;
+    let isDir = spec.endsWith('/');
+    try {
+      isDir ||= fs.statSync(abs).isDirectory();
+    } catch {
+      // a deleted file, or a glob
+    }
+    return isDir ? `${rel}/` : /[*?[]/.test(rel) ? rel : escapeLiteral(rel);
+  }
+
+  /** `stash pop/apply/drop/clear/branch`: refused for an entry another session made (the stash list is shared). */
+  private async judgeStashUse(session: string, git: GitIntent, command: string, now: number): Promise<string | null> {
+    const entries = await stashEntries(this.repo.root);
+    if (!entries.length) return null;
+    const snapshots = (await listSnapshots(this.repo.root)).filter((s) => /\bstash\b/.test(s.command));
+    const ownerOf = (entry: (typeof entries)[number]): SnapshotInfo | undefined =>
+      snapshots.filter((s) => s.base === entry.parent && Date.parse(s.createdAt) <= entry.time + 2000 && entry.time - Date.parse(s.createdAt) < 10 * 60_000).sort((a, b) => b.createdAt.localeCompare(a.createdAt))[0];
+    const wanted = git.ref === '*' ? entries : entries.filter((e) => e.ref === normalizeStashRef(git.ref ?? 'stash@{0}') || e.commit.startsWith(git.ref ?? '\0'));
+    const theirs = wanted.map((e) => ({ entry: e, by: ownerOf(e) })).filter((x) => x.by && x.by.session !== session);
+    if (!theirs.length) return null;
+    const mine = entries.filter((e) => ownerOf(e)?.session === session).map((e) => e.ref);
+    const lines = [`flc: refused \`${command}\`: the stash list is shared by every session, and this entry is not yours:`];
+    for (const { entry, by } of theirs) lines.push(`  ${entry.ref} was stashed by session ${by!.session} ${formatDuration(Math.max(0, now - entry.time))} ago (\`${clip(by!.command, 60)}\`)`);
+    lines.push(mine.length ? `Allowed instead: your own entries: ${mine.map((r) => `git stash ${git.verb === 'stash' ? verbOfStash(command) : 'pop'} ${r}`).join(', ')}.` : 'Allowed instead: leave it for its owner; `git stash list` shows the entries, `flc snapshots` who stashed what.');
+    return lines.join('\n');
+  }
+
+  /** Obvious write targets inside this repository, as absolute paths (literal names and globs apart). */
+  private writeTargets(cwd: string, commands: SimpleCommand[]): { literal: string[]; globs: string[] } {
+    const literal = new Set<string>();
+    const globs = new Set<string>();
+    for (const c of commands) {
+      if (c.cwd === null) continue;
+      const dir = path.resolve(cwd, c.cwd);
+      for (const w of c.writes) {
+        if (w.path === '' || w.path.includes('$')) continue;
+        const abs = path.resolve(dir, w.path);
+        const targets = w.sources && isDirectory(abs) ? w.sources.map((s) => path.join(abs, path.basename(s))) : [abs];
+        for (const target of targets) {
+          if (!this.insideRepo(target)) continue;
+          if (w.glob) globs.add(target);
+          else if (!isDirectory(target)) literal.add(target);
+        }
+      }
+    }
+    return { literal: [...literal], globs: [...globs] };
+  }
+
+  private insideRepo(file: string): boolean {
+    const rel = path.relative(this.repo.root, realish(file));
+    if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
+    return rel !== '.git' && !rel.startsWith(`.git${path.sep}`);
+  }
+
+  private async journalRefusal(input: ShellCheckInput, findings: ShellFinding[], reason: string): Promise<void> {
+    const events = findings.length
+      ? findings.map((f) => ({ event: 'shell:refused' as const, session: input.session, agent: input.agent, path: f.path, holder: { session: f.session, kind: 'write' as const, path: f.path }, cause: f.what, detail: clip(f.command) }))
+      : [{ event: 'shell:refused' as const, session: input.session, agent: input.agent, cause: 'stash', detail: clip(reason.split('\n')[0] ?? '') }];
+    await this.store.record(events);
+  }
+}
+
+/** Does a git effect touch a file with this `git status` code (XY)? */
+function affects(git: GitIntent, code: string): boolean {
+  const untracked = code === '??';
+  const ignored = code === '!!';
+  switch (git.effect) {
+    case 'discard':
+      if (git.verb === 'clean') return (untracked && git.untracked) || (ignored && git.ignored);
+      return !untracked && !ignored;
+    case 'stash':
+      return (!untracked && !ignored) || (untracked && git.untracked) || (ignored && git.ignored);
+    case 'switch':
+    case 'rewrite':
+      return !ignored;
+    case 'remove':
+    case 'move':
+      return !ignored;
+    default:
+      return false;
+  }
+}
+
+function othersOn(files: string[], owned: OwnedChange[], held: Claim[], command: string): ShellFinding[] {
+  const found: ShellFinding[] = [];
+  for (const file of files) {
+    const record = owned.find((r) => r.path === file);
+    if (record) {
+      found.push({ path: file, session: record.session, agent: record.agent, what: 'owned', since: record.since ?? record.watchedAt, command });
+      continue;
+    }
+    const claim = held.find((c) => (patternType(c.path) === 'file' ? c.path === escapeLiteral(file) : patternsOverlap(c.path, escapeLiteral(file))));
+    if (claim) found.push({ path: file, session: claim.session, agent: claim.agent, what: 'held', since: claim.acquiredAt, command });
+  }
+  return found;
+}
+
+function describeGitRefusal(command: string, git: GitIntent, taken: ShellFinding[], mine: string[], now: number): string {
+  const verb = git.effect === 'stash' ? 'stash away' : git.effect === 'remove' ? 'delete' : git.effect === 'move' ? 'move' : git.effect === 'switch' || git.effect === 'rewrite' ? 'rewrite' : 'discard';
+  const lines = [`flc: refused \`${command}\`: it would ${verb} work of other sessions:`];
+  for (const t of taken.slice(0, 20)) {
+    const who = t.agent ? `session ${t.session} (subagent ${t.agent})` : `session ${t.session}`;
+    const age = formatDuration(Math.max(0, now - Date.parse(t.since)));
+    lines.push(t.what === 'owned' ? `  ${t.path}: uncommitted changes of ${who} (for ${age})` : `  ${t.path}: being edited by ${who} (write claim for ${age})`);
+  }
+  if (taken.length > 20) lines.push(`  ... and ${taken.length - 20} more`);
+  const files = mine.map(shellQuote).join(' ');
+  const alternative = (() => {
+    if (git.effect === 'switch' || git.effect === 'rewrite') {
+      return `Allowed instead: commit your own work (flc commit), and ${git.verb === 'checkout' || git.verb === 'switch' ? 'switch' : git.verb} once the other sessions have committed theirs (flc status shows them); or use a separate worktree: git worktree add ../${git.ref && git.ref !== '-' ? git.ref.replace(/[^\w.-]/g, '-') : 'other'} ${git.ref ?? '<branch>'}.`;
+    }
+    if (git.effect === 'remove' || git.effect === 'move') {
+      return "Allowed instead: leave those files; their owner can hand them over (flc release --changes <path>), or the user can adopt them (flc adopt <path>).";
+    }
+    if (!mine.length) return `There is nothing of yours it would ${verb}; leave the other sessions' files as they are.`;
+    if (git.effect === 'stash') return `Allowed instead, only your files: git stash push${git.untracked ? ' --include-untracked' : ''} -- ${files}`;
+    if (git.verb === 'clean') return `Allowed instead, only your files: git clean -f -- ${files}`;
+    if (git.verb === 'restore') return `Allowed instead, only your files: git restore -- ${files}`;
+    if (git.verb === 'checkout' && git.paths.length) return `Allowed instead, only your files: git checkout -- ${files}`;
+    return `Allowed instead, only your files: git checkout HEAD -- ${files}`;
+  })();
+  lines.push(alternative);
+  return lines.join('\n');
+}
+
+function describeWriteRefusal(command: string, conflicts: Array<{ path: string; session: string; changes: boolean }>, cause?: string): string {
+  const seen = new Set<string>();
+  const lines = [`flc: refused \`${clip(command, 120)}\`: it writes files of other sessions${cause === 'timeout' ? ' (waited, still held)' : cause === 'deadlock' ? ' (waiting would deadlock)' : ''}:`];
+  for (const c of conflicts) {
+    const key = `${c.path}\0${c.session}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    lines.push(c.changes ? `  ${c.path}: uncommitted changes of session ${c.session}` : `  ${c.path}: being edited by session ${c.session}`);
+  }
+  lines.push('What to do: leave those files; do not work around this with other commands. Work on other files, or ask the user to coordinate (flc status shows who holds what).');
+  return lines.join('\n');
+}
+
+function normalizeStashRef(ref: string): string {
+  return /^\d+$/.test(ref) ? `stash@{${ref}}` : ref;
+}
+
+function verbOfStash(command: string): string {
+  return /\bstash\s+(pop|apply|drop|branch)\b/.exec(command)?.[1] ?? 'pop';
+}
+
+function relativeTo(dir: string, root: string, file: string): string {
+  const rel = path.relative(dir, path.join(root, file)).split(path.sep).join('/');
+  return rel || '.';
+}
+
+function shellQuote(text: string): string {
+  return /^[\w.,:@/+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}
+
+function clip(text: string, max = 200): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
+}
+
+function isDirectory(file: string): boolean {
+  try {
+    return fs.statSync(file).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** The real path of `file` or of its nearest existing parent (macOS /tmp, symlinked checkouts). */
+function realish(file: string): string {
+  let dir = file;
+  const rest: string[] = [];
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) {
+    rest.unshift(path.basename(dir));
+    dir = path.dirname(dir);
+  }
+  try {
+    return path.join(fs.realpathSync(dir), ...rest);
+  } catch {
+    return file;
+  }
+}
