@@ -119,10 +119,14 @@ export class ShellService {
     const writes = this.writeTargets(input.cwd, analysis.commands);
     if (writes.literal.length || writes.globs.length) {
       if (input.dryRun) {
-        const check = await this.coordinator.check({ ...holder, paths: [...writes.literal, ...writes.globs], kind: 'write', cwd: input.cwd });
-        if (!check.ok) {
+        const check = this.coordinator.check({ ...holder, paths: writes.literal, literal: true, kind: 'write', cwd: input.cwd });
+        const globs = writes.globs.length ? this.coordinator.check({ ...holder, paths: writes.globs, kind: 'write', cwd: input.cwd }) : { paths: [], conflicts: [] };
+        const request = { ...holder, paths: [...check.paths, ...globs.paths], kind: 'write' as const };
+        const owned = this.store.exists() ? this.coordinator.changes.blockers(this.store.read(), request, this.repo.root, this.store.config()['changes.claims']) : [];
+        const conflicts = [...check.conflicts, ...globs.conflicts, ...owned];
+        if (conflicts.length) {
           decision.allowed = false;
-          decision.reason = describeWriteRefusal(input.command, check.conflicts.map((b) => ({ path: b.heldPath, session: b.session, changes: Boolean(b.changes) })));
+          decision.reason = describeWriteRefusal(input.command, conflicts.map((b) => ({ path: b.heldPath, session: b.session, changes: Boolean(b.changes) })));
           return decision;
         }
       } else {
@@ -248,12 +252,14 @@ export class ShellService {
 
   /** `git checkout X`: a branch (switch) or a path (discard)? Git says. */
   private async resolveAmbiguous(git: GitIntent, dir: string): Promise<GitIntent> {
+    if (git.effect === 'switch' && git.ref && !git.ambiguous && (await sameCommitAsHead(dir, git.ref))) return { ...git, effect: 'none' };
     if (!git.ambiguous || !git.ref) return git;
     const isCommit = await runGit(dir, ['rev-parse', '-q', '--verify', `${git.ref}^{commit}`]).then(
       () => true,
       () => false,
     );
     if (git.effect === 'switch' && !isCommit) return { ...git, effect: 'discard', paths: [git.ref], ambiguous: false };
+    if (git.effect === 'switch' && (await sameCommitAsHead(dir, git.ref))) return { ...git, effect: 'none', ambiguous: false };
     if (git.effect === 'discard' && git.paths.length && !isCommit) return { ...git, paths: [git.ref, ...git.paths], ambiguous: false };
     return { ...git, ambiguous: false };
   }
@@ -364,7 +370,7 @@ function othersOn(files: string[], owned: OwnedChange[], held: Claim[], command:
 }
 
 function describeGitRefusal(command: string, git: GitIntent, taken: ShellFinding[], mine: string[], now: number): string {
-  const verb = git.effect === 'stash' ? 'stash away' : git.effect === 'remove' ? 'delete' : git.effect === 'move' ? 'move' : git.effect === 'switch' || git.effect === 'rewrite' ? 'rewrite' : 'discard';
+  const verb = git.effect === 'stash' ? 'stash away' : git.effect === 'remove' ? 'delete' : git.effect === 'move' ? 'move' : git.effect === 'switch' || git.effect === 'rewrite' ? 'rewrite the files under' : 'discard';
   const lines = [`flc: refused \`${command}\`: it would ${verb} work of other sessions:`];
   for (const t of taken.slice(0, 20)) {
     const who = t.agent ? `session ${t.session} (subagent ${t.agent})` : `session ${t.session}`;
@@ -402,6 +408,18 @@ function describeWriteRefusal(command: string, conflicts: Array<{ path: string; 
   }
   lines.push('What to do: leave those files; do not work around this with other commands. Work on other files, or ask the user to coordinate (flc status shows who holds what).');
   return lines.join('\n');
+}
+
+/** Does `ref` name the commit HEAD is at (a switch that changes no file)? */
+async function sameCommitAsHead(dir: string, ref: string): Promise<boolean> {
+  if (ref === '-') return false;
+  try {
+    const out = await runGit(dir, ['rev-parse', '-q', '--verify', 'HEAD^{commit}', `${ref}^{commit}`]);
+    const [head, target] = out.trim().split('\n');
+    return Boolean(head) && head === target;
+  } catch {
+    return false;
+  }
 }
 
 function normalizeStashRef(ref: string): string {
