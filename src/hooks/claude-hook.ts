@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ClaudePayload, isEditTool, parseClaudePayload } from '../agents/claude.js';
+import { type ClaudePayload, SHELL_TOOL, isEditTool, parseClaudePayload } from '../agents/claude.js';
 import { SESSION_END_BUDGET_MS, hookWaitLimitMs, installedHookTimeoutMs } from '../agents/claude-timeouts.js';
 import { describeRefusal } from '../agents/refusal.js';
 import { Coordinator } from '../coordinator.js';
@@ -12,6 +12,7 @@ import { realPathAllowingMissing } from '../git/real-path.js';
 import { findRepo, type RepoInfo } from '../git/repo.js';
 import { hookSession } from '../identity.js';
 import * as sessionRepos from './session-stores.js';
+import { gateShellCommand } from './shell-pre.js';
 
 /** What the hook process does: its exit code and the lines it writes to stderr (never stdout). */
 export interface HookOutcome {
@@ -55,6 +56,7 @@ interface HookContext {
 async function dispatch(context: HookContext): Promise<HookOutcome> {
   const { payload, session } = context;
   if (payload.event === 'PreToolUse' && isEditTool(payload.toolName)) return claimForEdit(context);
+  if (payload.event === 'PreToolUse' && payload.toolName === SHELL_TOOL) return checkShellCommand(context);
 
   const coordinator = coordinatorFor(payload.cwd ?? process.cwd(), context.process);
   switch (payload.event) {
@@ -127,6 +129,18 @@ async function claimForEdit(context: HookContext): Promise<HookOutcome> {
     // best effort: the claim then lapses by TTL once the session's process is gone
   }
   return ALLOW;
+}
+
+/** Bash: refuse what would destroy or take others' work, claim obvious writes, snapshot before discarding (hooks/shell-pre). */
+async function checkShellCommand(context: HookContext): Promise<HookOutcome> {
+  const { payload, session, env } = context;
+  const cwd = payload.cwd ?? process.cwd();
+  const coordinator = payload.command ? coordinatorFor(cwd, context.process) : null;
+  if (!coordinator || !payload.command) return ALLOW;
+  const timeoutMs = hookWaitLimitMs(coordinator.store.config().waitTimeout, installedHookTimeoutMs(env));
+  const outcome = await gateShellCommand(coordinator, { session, agent: payload.agentId, command: payload.command, cwd, timeoutMs, via: 'Claude Code' });
+  if (outcome.claimed) safe(() => sessionRepos.rememberRepo(session, coordinator.repo.root));
+  return outcome.refusal ? { exitCode: 2, stderr: [outcome.refusal] } : ALLOW;
 }
 
 /**

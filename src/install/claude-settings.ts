@@ -1,4 +1,4 @@
-import { EDIT_TOOL_MATCHER } from '../agents/claude.js';
+import { EDIT_TOOL_MATCHER, SHELL_TOOL } from '../agents/claude.js';
 import { HOOK_TIMEOUT_ENV, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
 
 /**
@@ -41,7 +41,10 @@ export function flcHookPlan(launcher: HookLauncher | string, waitTimeoutMs: numb
   return {
     SessionStart: { hooks: [{ type: 'command', command: sessionStart, timeout: 30 }] },
     UserPromptSubmit: plain(30),
-    PreToolUse: { matcher: EDIT_TOOL_MATCHER, hooks: [{ type: 'command', command: `${HOOK_TIMEOUT_ENV}=${preToolTimeout} ${command}`, timeout: preToolTimeout }] },
+    // Bash too: its commands are read before they run (refused when they would destroy others'
+    // work, write targets claimed). No `if` condition: a condition holds one permission rule, and
+    // any command may write through a redirection, so every Bash call needs the check.
+    PreToolUse: { matcher: `${EDIT_TOOL_MATCHER}|${SHELL_TOOL}`, hooks: [{ type: 'command', command: `${HOOK_TIMEOUT_ENV}=${preToolTimeout} ${command}`, timeout: preToolTimeout }] },
     PostToolUse: { matcher: EDIT_TOOL_MATCHER, hooks: [{ type: 'command', command, timeout: 30 }] },
     Stop: plain(30),
     SubagentStop: plain(30),
