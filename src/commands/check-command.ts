@@ -7,7 +7,7 @@ export class CheckCommandCommand extends FlcCommand {
   static usage = Command.Usage({
     description: 'would flc let an agent run this shell command?',
     details: `
-      Reads the command as the agent hooks do (Claude Code's Bash, Pi's bash) and answers: exit 0 when it would run, exit 1 with the reason when flc would refuse it (a destructive git verb on files another session holds or owns, or a write to such a file). Nothing is claimed or saved unless \`--apply\`: then the command's obvious write targets are claimed for the session (waiting up to `waitTimeout` for a held one, as an agent's edit does) and, when it discards changes, a snapshot is saved first, exactly as before an agent's command.
+      Reads the command as the agent hooks do (Claude Code's Bash, Pi's bash) and answers: exit 0 when it would run, exit 1 with the reason when flc would refuse it (a destructive git verb on files another session holds or owns, or a write to such a file). Nothing is claimed or saved unless \`--apply\`: then the command's obvious write targets are claimed for the session (waiting up to \`waitTimeout\` for a held one, as an agent's edit does) and, when it discards changes, a snapshot is saved first, exactly as before an agent's command.
 
       \`--json\` prints the decision, including what flc read from the command (directories, git verbs and their effect, write targets) and whether it could parse it.
 
