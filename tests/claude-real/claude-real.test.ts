@@ -5,6 +5,7 @@ import { cases as devInstall } from './dev-install.cases.js';
 import { cases as longTurn } from './long-turn.cases.js';
 import { cases as payloads } from './payloads.cases.js';
 import { cases as session } from './session.cases.js';
+import { cases as shell } from './shell.cases.js';
 import { cases as subagents } from './subagents.cases.js';
 import { cases as turnEndings } from './turn-endings.cases.js';
 import { cases as twoSessions } from './two-sessions.cases.js';
@@ -25,4 +26,5 @@ describeReal('the real Claude Code CLI', () => {
   longTurn();
   addDir();
   clear();
+  shell();
 });
