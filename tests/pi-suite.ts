@@ -5,7 +5,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FLC, ROOT, cleanEnv, flc, makeRepo, makeTempDir, readDb, readEvents } from './helpers.js';
+import { FLC, ROOT, cleanEnv, flc, git, makeRepo, makeTempDir, readDb, readEvents } from './helpers.js';
 import type { PiLine } from './runtimes.js';
 
 const FAUX = path.join(ROOT, 'tests/fixtures/pi-faux.ts');
@@ -235,6 +235,41 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
       expect(fs.readFileSync(path.join(project.repo, 'who.txt'), 'utf8').trim()).toMatch(/^pi:[\w-]+$/);
       expect(readDb(project.repo).claims.map((c) => c.session)).toEqual(['cli-holder']);
     }, 60_000);
+
+    // Issue 11: a Pi session's bash cannot destroy another session's uncommitted work.
+    it("blocks bash commands that would destroy another session's owned files, naming the owner; its own checkout goes through after a snapshot and flc undo restores it", async () => {
+      const project = await piProject();
+      const { repo } = project;
+      fs.writeFileSync(path.join(repo, 'x.txt'), 'original\n');
+      fs.writeFileSync(path.join(repo, 'mine.txt'), 'original\n');
+      git(repo, 'add', 'x.txt', 'mine.txt');
+      git(repo, 'commit', '-q', '-m', 'files');
+      const owner = { FLC_SESSION: 'cli-owner' };
+      await flc(['claim', 'x.txt', 'new.txt'], { cwd: repo, env: owner });
+      fs.writeFileSync(path.join(repo, 'x.txt'), 'work of the owner\n');
+      fs.writeFileSync(path.join(repo, 'new.txt'), 'new work\n');
+      await flc(['release', '--all'], { cwd: repo, env: owner });
+      const commands = ['git stash', 'git checkout -- .', 'git reset --hard', 'git clean -fd', "sed -i 's/w/W/' x.txt", 'echo gone > x.txt'];
+      const run = await drive(project, [...commands.map((command) => ({ tool: 'bash', args: { command } })), { text: 'done' }]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.tools.map((t) => [t.toolName, t.isError])).toEqual(commands.map(() => ['bash', true]));
+      for (const [i, tool] of run.tools.entries()) {
+        expect(tool.text, commands[i]).toMatch(/flc: refused/);
+        expect(tool.text, commands[i]).toContain('cli-owner');
+      }
+      expect(fs.readFileSync(path.join(repo, 'x.txt'), 'utf8')).toBe('work of the owner\n');
+      expect(fs.readFileSync(path.join(repo, 'new.txt'), 'utf8')).toBe('new work\n');
+
+      const own = await drive(project, [{ tool: 'write', args: { path: 'mine.txt', content: 'pi work\n' } }, { tool: 'bash', args: { command: 'git checkout -- mine.txt' } }, { text: 'done' }]);
+      expect(own.tools.map((t) => [t.toolName, t.isError])).toEqual([
+        ['write', false],
+        ['bash', false],
+      ]);
+      expect(fs.readFileSync(path.join(repo, 'mine.txt'), 'utf8')).toBe('original\n');
+      const undo = await flc(['undo'], { cwd: repo });
+      expect(undo.code, undo.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(repo, 'mine.txt'), 'utf8')).toBe('pi work\n');
+    }, 90_000);
 
     it('fails open, with a warning, when flc itself fails', async () => {
       const project = await piProject();
