@@ -18,14 +18,17 @@ export class UndoCommand extends FlcCommand {
     ],
   });
 
-  id = Option.String({ required: false, name: 'id' });
-  files = Option.Rest({ name: 'path' });
+  args = Option.Rest({ name: 'id and paths' });
   force = Option.Boolean('--force,-f', false, { description: 'Also overwrite files that changed since the snapshot' });
   sessionFlag = Option.String('--session,-s', { description: 'Act as this session (for the journal)' });
 
   async run(): Promise<number> {
     const session = this.session(this.sessionFlag);
-    const result = await this.coordinator().shell.undo({ session, id: this.id, paths: this.files, force: this.force, cwd: process.cwd() });
+    // A snapshot id starts with its date (20261206-074501-3fa2); anything else names files.
+    const [first, ...rest] = this.args;
+    const id = first && /^\d{8}(-|$)/.test(first) ? first : undefined;
+    const files = id ? rest : this.args;
+    const result = await this.coordinator().shell.undo({ session, id, paths: files, force: this.force, cwd: process.cwd() });
     if (this.json) {
       this.printJson({ ok: !result.kept.length, id: result.snapshot.id, restored: result.restored, same: result.same, kept: result.kept, snapshot: result.snapshot });
       return result.kept.length ? EXIT.refused : EXIT.ok;
