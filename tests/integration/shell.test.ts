@@ -63,11 +63,29 @@ describe('flc check-command', () => {
       ['git switch -c feature', 0],
       ['git rebase HEAD', 1],
       ['ls && echo fine', 0],
+      ['git merge --abort', 1],
+      ['git pull --rebase', 1],
+      ['git switch other', 1],
+      ['git checkout other', 1],
+      ['git switch -f other', 1],
+      ['git stash push -- mine.txt', 0],
     ];
+    git(repo, 'branch', 'other', 'HEAD~1');
     for (const [command, code] of cases) {
       const r = await flc(['check-command', command], { cwd: repo, env: B });
       expect(r.code, `${command}: ${r.stdout}${r.stderr}`).toBe(code);
     }
+  });
+
+  it("refuses obvious writes to another session's owned file: >, >>, tee, sed -i, perl -i, cp, mv, touch, rm, dd", async () => {
+    const repo = await ownedRepo();
+    const writes = ['echo x > x.txt', 'echo x >> x.txt', 'echo x | tee x.txt', "sed -i 's/a/b/' x.txt", "perl -pi -e 's/a/b/' x.txt", 'cp mine.txt x.txt', 'mv x.txt moved.txt', 'mv mine.txt x.txt', 'touch x.txt', 'rm -f x.txt new.txt', 'dd if=/dev/zero of=x.txt count=1', 'cd . && cat > new.txt <<EOF\nhi\nEOF'];
+    for (const command of writes) {
+      const r = await flc(['check-command', command], { cwd: repo, env: B });
+      expect(r.code, `${command}: ${r.stdout}`).toBe(1);
+      expect(r.stdout, command).toMatch(/uncommitted changes of session session-a/);
+    }
+    expect((await flc(['check-command', 'echo x > mine.txt && cp mine.txt copy.txt'], { cwd: repo, env: B })).code).toBe(0);
   });
 
   it('prints what it read with --json, and exits 2 on no command', async () => {
@@ -127,10 +145,13 @@ describe('snapshots and flc undo', () => {
 
     git(repo, 'checkout', 'HEAD', '--', 'mine.txt');
     expect(fs.readFileSync(path.join(repo, 'mine.txt'), 'utf8')).toBe('mine\n');
+    const owners = async () => JSON.parse((await flc(['status', '--json'], { cwd: repo })).stdout).changes.map((c: { path: string; session: string }) => `${c.path}:${c.session}`).sort();
+    expect(await owners()).toEqual(['new.txt:session-a', 'x.txt:session-a']); // mine.txt matches HEAD again: no longer owned
     const undo = await flc(['undo', '--json'], { cwd: repo, env: B });
     expect(undo.code, undo.stderr).toBe(0);
     expect(JSON.parse(undo.stdout)).toMatchObject({ restored: ['mine.txt'], kept: [] });
     expect(fs.readFileSync(path.join(repo, 'mine.txt'), 'utf8')).toBe('work of b\n');
+    expect(await owners()).toEqual(['mine.txt:session-b', 'new.txt:session-a', 'x.txt:session-a']);
     expect(readEvents(repo).map((e) => e.event)).toEqual(expect.arrayContaining(['snapshot:saved', 'snapshot:restored']));
   });
 
@@ -158,6 +179,18 @@ describe('snapshots and flc undo', () => {
     expect(list).toHaveLength(2);
     const bad = await flc(['config', 'set', 'snapshots.keep=0'], { cwd: repo });
     expect(bad.code).toBe(2);
+  });
+
+  it('expires snapshots older than snapshots.maxAge when the next one is saved', async () => {
+    const repo = await ownedRepo();
+    await flc(['config', 'set', 'snapshots.maxAge=1s'], { cwd: repo });
+    expect((await flc(['check-command', '--apply', 'git checkout -- mine.txt'], { cwd: repo, env: B })).code).toBe(0);
+    const [first] = JSON.parse((await flc(['snapshots', '--json'], { cwd: repo })).stdout).snapshots;
+    await new Promise((r) => setTimeout(r, 1500));
+    expect((await flc(['check-command', '--apply', 'git stash push -- mine.txt'], { cwd: repo, env: B })).code).toBe(0);
+    const ids = JSON.parse((await flc(['snapshots', '--json'], { cwd: repo })).stdout).snapshots.map((s: { id: string }) => s.id);
+    expect(ids).toHaveLength(1);
+    expect(ids).not.toContain(first.id);
   });
 
   it('says so, in one line, for an unknown snapshot', async () => {
