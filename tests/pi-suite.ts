@@ -346,7 +346,9 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
       const project = await piProject();
       const { repo } = project;
       await flc(['claim', 'theirs.txt', '--reason', 'stuck session'], { cwd: repo, env: { FLC_SESSION: 'crashed-session' } });
-      const who = { tool: 'bash', args: { command: 'echo "$FLC_SESSION" >> who.txt' } };
+      // Outside the repository: since issue 11 a shell write to a file another session owns is refused.
+      const whoFile = path.join(project.home, 'who.txt');
+      const who = { tool: 'bash', args: { command: `echo "$FLC_SESSION" >> '${whoFile}'` } };
       const pi = new RpcPi(line, project, [who, { tool: 'write', args: { path: 'mine.txt', content: 'x' } }, { text: 'done' }, who, { text: 'done' }], approve);
       try {
         const start = pi.events.length;
@@ -365,7 +367,7 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
         mark0 = pi.events.length;
         pi.send({ id: 'p2', type: 'prompt', message: 'again' });
         await pi.next((e) => e.type === 'agent_end', mark0);
-        const ids = fs.readFileSync(path.join(repo, 'who.txt'), 'utf8').trim().split('\n');
+        const ids = fs.readFileSync(whoFile, 'utf8').trim().split('\n');
         expect(ids).toHaveLength(2);
         expect(ids.every((id) => /^pi:[\w-]+$/.test(id))).toBe(true);
         expect(ids[0]).not.toBe(ids[1]);
