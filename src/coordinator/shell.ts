@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ClaimResult, Coordinator } from '../coordinator.js';
+import { type ClaimResult, Coordinator } from '../coordinator.js';
+import { type RepoInfo, findRepo } from '../git/repo.js';
 import { type OwnedChange, ownedChanges } from '../core/changes.js';
 import { formatDuration } from '../core/duration.js';
 import { patternsOverlap } from '../core/overlap.js';
@@ -86,7 +87,7 @@ const LOSES = new Set(['discard', 'stash', 'remove', 'move']);
 export class ShellService {
   constructor(private readonly coordinator: Coordinator) {}
 
-  private get repo() {
+  get repo(): RepoInfo {
     return this.coordinator.repo;
   }
 
@@ -102,18 +103,18 @@ export class ShellService {
       await this.store.record([{ event: 'shell:unparsed', session: input.session, agent: input.agent, detail: `${analysis.problem}: ${clip(input.command)}` }]).catch(() => undefined);
     }
 
-    const gitCommands = analysis.commands.filter((c) => c.git && c.git.effect !== 'none' && this.inThisWorktree(input.cwd, c.gitDir !== undefined ? c.gitDir : c.cwd));
-    let atRisk: string[] = [];
-    if (gitCommands.length) {
-      const verdict = await this.judgeGit(input, gitCommands);
-      decision.findings = verdict.findings;
-      atRisk = verdict.atRisk;
+    // Each git command is judged in the worktree it acts on (`cd ../other && git stash` too).
+    const snapshotsDue: ShellService[] = [];
+    for (const group of this.byWorktree(input.cwd, analysis.commands.filter((c) => c.git && c.git.effect !== 'none'))) {
+      const verdict = await group.service.judgeGit(input, group.commands);
+      decision.findings.push(...verdict.findings);
       if (verdict.reason) {
         decision.allowed = false;
         decision.reason = verdict.reason;
-        if (!input.dryRun) await this.journalRefusal(input, verdict.findings, verdict.reason);
+        if (!input.dryRun) await group.service.journalRefusal(input, verdict.findings, verdict.reason);
         return decision;
       }
+      if (verdict.atRisk.length && group.commands.some((c) => LOSES.has(c.git!.effect))) snapshotsDue.push(group.service);
     }
 
     const writes = this.writeTargets(input.cwd, analysis.commands);
@@ -144,10 +145,38 @@ export class ShellService {
       }
     }
 
-    if (!input.dryRun && atRisk.length && gitCommands.some((c) => LOSES.has(c.git!.effect))) {
-      decision.snapshot = await this.snapshot(input.session, input.command);
+    if (!input.dryRun) {
+      for (const service of snapshotsDue) decision.snapshot = (await service.snapshot(input.session, input.command)) ?? decision.snapshot;
     }
     return decision;
+  }
+
+  /**
+   * Git commands grouped by the worktree they act on: this one (also when the directory cannot
+   * be known), or another repository or linked worktree found from their directory. Commands in
+   * a directory that is no repository are left out.
+   */
+  private byWorktree(cwd: string, commands: SimpleCommand[]): Array<{ service: ShellService; commands: SimpleCommand[] }> {
+    const groups = new Map<string, { service: ShellService; commands: SimpleCommand[] }>();
+    for (const c of commands) {
+      const dir = c.gitDir !== undefined ? c.gitDir : c.cwd;
+      let service: ShellService = this;
+      if (!this.inThisWorktree(cwd, dir)) {
+        const abs = this.absDir(cwd, dir);
+        let repo: RepoInfo;
+        try {
+          repo = findRepo(abs);
+        } catch {
+          continue; // not a repository (or not there yet): nothing of flc's
+        }
+        if (repo.root !== this.repo.root) service = new Coordinator(repo, abs).shell;
+      }
+      const key = service.repo.root;
+      const group = groups.get(key) ?? { service, commands: [] };
+      group.commands.push(c);
+      groups.set(key, group);
+    }
+    return [...groups.values()];
   }
 
   /** Saves a snapshot of this worktree now, prunes old ones and journals it. */
@@ -209,7 +238,7 @@ export class ShellService {
   }
 
   /** The git verbs' verdict: what they would take from other sessions, and what they put at risk at all. */
-  private async judgeGit(input: ShellCheckInput, commands: SimpleCommand[]): Promise<{ findings: ShellFinding[]; atRisk: string[]; reason: string | null }> {
+  async judgeGit(input: ShellCheckInput, commands: SimpleCommand[]): Promise<{ findings: ShellFinding[]; atRisk: string[]; reason: string | null }> {
     const now = Date.now();
     const db = this.store.exists() ? this.store.read() : null;
     const owned = ownedChanges(db?.changes).filter((r) => r.session !== input.session && r.worktree === this.repo.root);
@@ -326,7 +355,7 @@ export class ShellService {
     return rel !== '.git' && !rel.startsWith(`.git${path.sep}`);
   }
 
-  private async journalRefusal(input: ShellCheckInput, findings: ShellFinding[], reason: string): Promise<void> {
+  async journalRefusal(input: ShellCheckInput, findings: ShellFinding[], reason: string): Promise<void> {
     const events = findings.length
       ? findings.map((f) => ({ event: 'shell:refused' as const, session: input.session, agent: input.agent, path: f.path, holder: { session: f.session, kind: 'write' as const, path: f.path }, cause: f.what, detail: clip(f.command) }))
       : [{ event: 'shell:refused' as const, session: input.session, agent: input.agent, cause: 'stash', detail: clip(reason.split('\n')[0] ?? '') }];

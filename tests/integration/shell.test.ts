@@ -111,6 +111,27 @@ describe('flc check-command', () => {
   });
 });
 
+describe('commands that act on another worktree', () => {
+  it("judge the worktree they act on: cd into a linked worktree, or git -C it", async () => {
+    const repo = makeRepo();
+    fs.writeFileSync(path.join(repo, 'x.txt'), 'x\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'x');
+    expect((await flc(['init', '--no-guard'], { cwd: repo })).code).toBe(0);
+    const linked = `${repo}-linked`;
+    git(repo, 'worktree', 'add', '-q', linked, '-b', 'linked');
+    await own(linked, A, { 'x.txt': 'work of a in the linked worktree\n' });
+    for (const command of [`cd ${linked} && git checkout -- .`, `git -C ${linked} stash`, `git -C ${linked} reset --hard`]) {
+      const r = await flc(['check-command', command], { cwd: repo, env: B });
+      expect(r.code, `${command}: ${r.stdout}`).toBe(1);
+      expect(r.stdout).toContain('x.txt: uncommitted changes of session session-a');
+    }
+    // the main worktree's x.txt is nobody's: its own reset is fine
+    expect((await flc(['check-command', 'git reset --hard'], { cwd: repo, env: B })).code).toBe(0);
+    fs.rmSync(linked, { recursive: true, force: true });
+  });
+});
+
 describe('the stash list is shared', () => {
   it("refuses pop, apply, drop and clear of another session's stash entry, and allows the session's own", async () => {
     const repo = await ownedRepo();
