@@ -154,7 +154,7 @@ export class ShellService {
   /**
    * Git commands grouped by the worktree they act on: this one (also when the directory cannot
    * be known), or another repository or linked worktree found from their directory. Commands in
-   * a directory that is no repository are left out.
+   * a directory that is no repository, or a repository without flc, are left out.
    */
   private byWorktree(cwd: string, commands: SimpleCommand[]): Array<{ service: ShellService; commands: SimpleCommand[] }> {
     const groups = new Map<string, { service: ShellService; commands: SimpleCommand[] }>();
@@ -169,7 +169,11 @@ export class ShellService {
         } catch {
           continue; // not a repository (or not there yet): nothing of flc's
         }
-        if (repo.root !== this.repo.root) service = new Coordinator(repo, abs).shell;
+        if (repo.root !== this.repo.root) {
+          const other = new Coordinator(repo, abs);
+          if (!other.store.exists()) continue; // a repository without flc: not flc's business (no snapshot there either)
+          service = other.shell;
+        }
       }
       const key = service.repo.root;
       const group = groups.get(key) ?? { service, commands: [] };
