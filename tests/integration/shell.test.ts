@@ -239,6 +239,15 @@ describe('the Claude Code hook on Bash', () => {
     expect(readEvents(repo).find((e) => e.event === 'shell:unparsed')).toMatchObject({ session: 'claude-b', detail: expect.stringContaining('cannot parse') });
   });
 
+  it("fails open on flc's own errors: allows, with one warning line and hook:error", async () => {
+    const repo = await ownedRepo();
+    fs.writeFileSync(path.join(repo, '.git/flc/db.json'), '{ not json');
+    const r = await flc(['hook', 'claude'], { cwd: repo, input: hookPayload(repo, 'claude-b', 'git stash') });
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^flc hook: internal error \(.*\); allowed\n$/);
+    expect(readEvents(repo).at(-1)).toMatchObject({ event: 'hook:error', session: 'claude-b' });
+  });
+
   it('claims an obvious write for the session, so a second session waiting on it is refused after waitTimeout', async () => {
     const repo = await ownedRepo();
     await flc(['config', 'set', 'waitTimeout=1s'], { cwd: repo });

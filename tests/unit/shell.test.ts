@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseClaudePayload } from '../../src/agents/claude.js';
 import { type ShellAnalysis, analyzeCommand, joinDir } from '../../src/core/shell.js';
 
 /**
@@ -246,5 +247,15 @@ describe('joinDir', () => {
     expect(joinDir('', '../x')).toBe('../x');
     expect(joinDir(null, 'x')).toBe(null);
     expect(joinDir(null, '/abs/./d')).toBe('/abs/d');
+  });
+});
+
+describe('the Claude Code Bash payload', () => {
+  it('carries tool_input.command, long ones too', () => {
+    const command = `echo ${'x'.repeat(10_000)} > f`;
+    const parsed = parseClaudePayload(JSON.stringify({ hook_event_name: 'PreToolUse', session_id: 's', tool_name: 'Bash', tool_input: { command } }));
+    expect(parsed.ok && parsed.payload.command).toBe(command);
+    const none = parseClaudePayload(JSON.stringify({ hook_event_name: 'PreToolUse', session_id: 's', tool_name: 'Bash', tool_input: { command: 42 } }));
+    expect(none.ok && none.payload.command).toBeUndefined();
   });
 });
