@@ -340,7 +340,7 @@ export class ShellService {
       if (c.cwd === null) continue;
       const dir = path.resolve(cwd, c.cwd);
       for (const w of c.writes) {
-        if (w.path === '' || w.path.includes('$')) continue;
+        if (w.path === '' || w.dynamic) continue; // not known before it runs: the after-check sees it
         const abs = path.resolve(dir, w.path);
         const targets = w.sources && isDirectory(abs) ? w.sources.map((s) => path.join(abs, path.basename(s))) : [abs];
         for (const target of targets) {

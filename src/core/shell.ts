@@ -64,6 +64,8 @@ export interface WriteTarget {
   glob?: boolean;
   /** `cp`/`mv` destination: when it is an existing directory, the files written are `path/<basename of each source>`. */
   sources?: string[];
+  /** The name holds an expansion (`$OUT`, `~/x`): which file it is is not known before the command runs. */
+  dynamic?: boolean;
 }
 
 export interface SimpleCommand {
@@ -269,8 +271,7 @@ class Walker {
       const target = wordOf(r.target);
       if ((r.operator === '>&' || r.operator === '<&') && /^(\d+|-)$/.test(target.value)) continue; // 2>&1, >&-: descriptors, not files
       if (isDevice(target.value)) continue;
-      writes.push({ path: target.value, via: r.operator, ...(target.glob || target.dynamic ? { glob: target.glob } : {}) });
-      if (target.dynamic) this.problems.push(`a redirection target is not known before the command runs (${target.value})`);
+      writes.push({ path: target.value, via: r.operator, ...(target.glob ? { glob: true } : {}), ...(target.dynamic ? { dynamic: true } : {}) });
     }
     return writes;
   }
@@ -559,7 +560,7 @@ function positionals(args: ShellWord[], withValue: ReadonlySet<string> = new Set
 }
 
 function target(word: ShellWord, via: string, extra: Partial<WriteTarget> = {}): WriteTarget {
-  return { path: word.value, via, ...(word.glob ? { glob: true } : {}), ...extra };
+  return { path: word.value, via, ...(word.glob ? { glob: true } : {}), ...(word.dynamic ? { dynamic: true } : {}), ...extra };
 }
 
 function commandWrites(program: string, args: ShellWord[]): WriteTarget[] {

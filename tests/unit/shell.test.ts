@@ -18,7 +18,7 @@ function summary(analysis: ShellAnalysis): string[] {
         `git ${g.verb} ${g.effect}${paths}${g.untracked ? ' -u' : ''}${g.ignored ? ' -x' : ''}${g.ref ? ` ref=${g.ref}` : ''}${g.to ? ` to=${g.to}` : ''}${g.ambiguous ? ' ?' : ''}${g.dynamic ? ' dyn' : ''}${at(c.gitDir !== undefined ? c.gitDir : c.cwd)}`,
       );
     }
-    for (const w of c.writes) lines.push(`write ${w.path} (${w.via})${w.glob ? ' glob' : ''}${w.sources ? ` from=${w.sources.join(',')}` : ''}${at(c.cwd)}`);
+    for (const w of c.writes) lines.push(`write ${w.path} (${w.via})${w.glob ? ' glob' : ''}${w.dynamic ? ' dyn' : ''}${w.sources ? ` from=${w.sources.join(',')}` : ''}${at(c.cwd)}`);
   }
   return lines;
 }
@@ -172,6 +172,8 @@ const TABLE: Array<[string, string[]]> = [
   ['for i in 1 2; do echo $i; done > nums.txt', ['write nums.txt (>)']],
   ['exec 3> fd3.txt', ['write fd3.txt (>)']],
   ['echo > *.log', ['write *.log (>) glob']],
+  ['echo x > ~/notes.txt', ['write ~/notes.txt (>) dyn']],
+  ['cp a.txt "$DEST"', ['write $DEST (cp) dyn from=a.txt']],
   // in-place editors
   ['sed -i "s/foo/bar/g" src/a.ts', ['write src/a.ts (sed -i)']],
   ["sed -i.bak -e 's/a/b/' -e 's/c/d/' x.txt y.txt", ['write x.txt (sed -i)', 'write y.txt (sed -i)']],
@@ -227,9 +229,10 @@ describe('analyzeCommand on what it cannot read', () => {
     expect(analysis.ok).toBe(false);
     expect(analysis.commands.some((c) => c.git?.effect === 'stash')).toBe(true);
   });
-  it('reports a redirection to an unknown name', () => {
+  it('marks a redirection to a name known only when it runs', () => {
     const analysis = analyzeCommand('echo x > "$OUT"');
-    expect(analysis.ok).toBe(false);
+    expect(analysis.ok).toBe(true);
+    expect(analysis.commands[0]!.writes).toEqual([{ path: '$OUT', via: '>', dynamic: true }]);
   });
   it('refuses absurdly long input without parsing it', () => {
     expect(analyzeCommand('a'.repeat(300_000)).ok).toBe(false);
