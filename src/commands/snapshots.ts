@@ -21,7 +21,7 @@ export class SnapshotsCommand extends FlcCommand {
   });
 
   async run(): Promise<number> {
-    const snapshots = await this.coordinator().shell.snapshots();
+    const snapshots = await this.coordinator().snapshots.list();
     if (this.json) {
       this.printJson({ snapshots });
       return EXIT.ok;

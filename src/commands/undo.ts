@@ -28,7 +28,7 @@ export class UndoCommand extends FlcCommand {
     const [first, ...rest] = this.args;
     const id = first && /^\d{8}(-|$)/.test(first) ? first : undefined;
     const files = id ? rest : this.args;
-    const result = await this.coordinator().shell.undo({ session, id, paths: files, force: this.force, cwd: process.cwd() });
+    const result = await this.coordinator().snapshots.undo({ session, id, paths: files, force: this.force, cwd: process.cwd() });
     if (this.json) {
       this.printJson({ ok: !result.kept.length, id: result.snapshot.id, restored: result.restored, same: result.same, kept: result.kept, snapshot: result.snapshot });
       return result.kept.length ? EXIT.refused : EXIT.ok;

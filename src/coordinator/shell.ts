@@ -3,36 +3,15 @@ import path from 'node:path';
 import { type ClaimResult, Coordinator } from '../coordinator.js';
 import { type RepoInfo, findRepo } from '../git/repo.js';
 import { type OwnedChange, ownedChanges } from '../core/changes.js';
-import { formatDuration } from '../core/duration.js';
+import { type ShellFinding, NO_WORKAROUND, clip, describeGitRefusal, describeStashRefusal, describeWriteRefusal } from '../core/shell-refusal.js';
 import { patternsOverlap } from '../core/overlap.js';
 import { escapeLiteral, patternType } from '../core/paths.js';
 import { isLive } from '../core/rules.js';
 import { type GitIntent, type ShellAnalysis, type SimpleCommand, analyzeCommand } from '../core/shell.js';
 import type { Claim, Holder } from '../core/types.js';
 import { runGit } from '../git/dirty.js';
-import { type SnapshotInfo, listSnapshots, planRestore, pruneSnapshots, restoreFiles, saveSnapshot, stashEntries } from '../git/snapshot.js';
-import { FlcError } from '../core/errors.js';
+import { type SnapshotInfo, listSnapshots, stashEntries } from '../git/snapshot.js';
 import { worktreeStatus } from '../git/status.js';
-
-export interface UndoInput {
-  session: string;
-  /** Snapshot id (or a unique start of it); default the newest of this worktree. */
-  id?: string | undefined;
-  /** Only these files (relative to `cwd`). */
-  paths?: string[] | undefined;
-  cwd?: string | undefined;
-  /** Overwrite files that changed since the snapshot too. */
-  force?: boolean | undefined;
-}
-
-export interface UndoResult {
-  snapshot: SnapshotInfo;
-  restored: string[];
-  /** Already as in the snapshot. */
-  same: string[];
-  /** Changed since the snapshot: kept (restore them with force). */
-  kept: string[];
-}
 
 export interface ShellCheckInput extends Holder {
   command: string;
@@ -47,18 +26,7 @@ export interface ShellCheckInput extends Holder {
   dryRun?: boolean;
 }
 
-/** A file of another session that the command would discard, move or take. */
-export interface ShellFinding {
-  /** Repo-relative path. */
-  path: string;
-  session: string;
-  agent?: string | undefined;
-  /** `owned`: its uncommitted changes; `held`: a live write/exclusive claim. */
-  what: 'owned' | 'held';
-  since: string;
-  /** The git command that would take it, as written. */
-  command: string;
-}
+export type { ShellFinding };
 
 export interface ShellDecision {
   allowed: boolean;
@@ -85,7 +53,7 @@ const LOSES = new Set(['discard', 'stash', 'remove', 'move']);
  * changes. Git is asked only when the command has a git verb with an effect.
  */
 export class ShellService {
-  constructor(private readonly coordinator: Coordinator) {}
+  constructor(readonly coordinator: Coordinator) {}
 
   get repo(): RepoInfo {
     return this.coordinator.repo;
@@ -146,7 +114,7 @@ export class ShellService {
     }
 
     if (!input.dryRun) {
-      for (const service of snapshotsDue) decision.snapshot = (await service.snapshot(input.session, input.command)) ?? decision.snapshot;
+      for (const service of snapshotsDue) decision.snapshot = (await service.coordinator.snapshots.save(input.session, input.command)) ?? decision.snapshot;
     }
     return decision;
   }
@@ -181,52 +149,6 @@ export class ShellService {
       groups.set(key, group);
     }
     return [...groups.values()];
-  }
-
-  /** Saves a snapshot of this worktree now, prunes old ones and journals it. */
-  async snapshot(session: string, command: string): Promise<SnapshotInfo | null> {
-    const saved = await saveSnapshot({ worktree: this.repo.root, gitDir: this.repo.gitDir, session, command });
-    if (!saved) return null;
-    await this.store.record([{ event: 'snapshot:saved', session, detail: `${saved.id}: ${saved.files.length} file(s) before ${clip(command)}` }]);
-    const config = this.store.config();
-    await pruneSnapshots(this.repo.root, config['snapshots.keep'], config['snapshots.maxAge']).catch(() => []);
-    return saved;
-  }
-
-  /** Every snapshot of the repository, newest first (those of other worktrees too). */
-  async snapshots(): Promise<SnapshotInfo[]> {
-    return listSnapshots(this.repo.root);
-  }
-
-  /**
-   * `flc undo`: writes a snapshot's files back into its worktree. A file that changed since
-   * the snapshot (neither as it was then nor as the command left it) is kept unless `force`.
-   * The restored files are owned again by the snapshot's session. Journals `snapshot:restored`.
-   */
-  async undo(input: UndoInput): Promise<UndoResult> {
-    const all = await listSnapshots(this.repo.root);
-    const snapshot = input.id ? all.find((s) => s.id === input.id || s.id.startsWith(input.id!)) : all.find((s) => s.worktree === this.repo.root);
-    if (!snapshot) {
-      throw new FlcError('BAD_INPUT', input.id ? `no snapshot ${input.id}` : 'no snapshot of this worktree to restore', 'flc snapshots lists them');
-    }
-    if (!fs.existsSync(snapshot.worktree)) throw new FlcError('BAD_INPUT', `snapshot ${snapshot.id} is of worktree ${snapshot.worktree}, which no longer exists`, 'restore single files with git show <commit>:<path>');
-    const paths = input.paths?.map((p) => path.relative(snapshot.worktree, path.resolve(input.cwd ?? this.coordinator.cwd, p)).split(path.sep).join('/'));
-    const plan = await planRestore(snapshot, paths);
-    const restore = input.force ? [...plan.restore, ...plan.changed] : plan.restore;
-    await restoreFiles(snapshot, restore);
-    if (restore.length) {
-      await this.store.transaction((db, tx) => {
-        const changes = (db.changes ??= []);
-        for (const file of restore) {
-          if (changes.some((c) => c.path === file && c.worktree === snapshot.worktree)) continue;
-          const at = new Date(tx.now).toISOString();
-          changes.push({ path: file, session: snapshot.session, worktree: snapshot.worktree, watchedAt: at, base: null, seen: null, since: at });
-          tx.emit({ event: 'changes:owned', session: snapshot.session, path: file, cause: 'undo', detail: `restored from snapshot ${snapshot.id}` });
-        }
-        tx.emit({ event: 'snapshot:restored', session: input.session, detail: `${snapshot.id}: ${restore.length} file(s) restored${plan.changed.length && !input.force ? `, ${plan.changed.length} changed since and kept` : ''}` });
-      });
-    }
-    return { snapshot, restored: restore, same: plan.same, kept: input.force ? [] : plan.changed };
   }
 
   /** Is `dir` (relative to `cwd`, or absolute; null when unknown) inside this worktree? Unknown counts as yes. */
@@ -280,7 +202,7 @@ export class ShellService {
       const mine = unique(risky).filter((f) => !taken.some((t) => t.path === f));
       reasons.push(describeGitRefusal(command, git, taken, mine.map((f) => relativeTo(dir, this.repo.root, f)), now));
     }
-    return { findings, atRisk: [...atRisk], reason: reasons.length ? `${reasons.join('\n\n')}\nDo not work around this with other commands: the other sessions' work is not yours to discard.` : null };
+    return { findings, atRisk: [...atRisk], reason: reasons.length ? `${reasons.join('\n\n')}\n${NO_WORKAROUND}` : null };
   }
 
   /** `git checkout X`: a branch (switch) or a path (discard)? Git says. */
@@ -326,10 +248,11 @@ export class ShellService {
     const theirs = wanted.map((e) => ({ entry: e, by: ownerOf(e) })).filter((x) => x.by && x.by.session !== session);
     if (!theirs.length) return null;
     const mine = entries.filter((e) => ownerOf(e)?.session === session).map((e) => e.ref);
-    const lines = [`flc: refused \`${command}\`: the stash list is shared by every session, and this entry is not yours:`];
-    for (const { entry, by } of theirs) lines.push(`  ${entry.ref} was stashed by session ${by!.session} ${formatDuration(Math.max(0, now - entry.time))} ago (\`${clip(by!.command, 60)}\`)`);
-    lines.push(mine.length ? `Allowed instead: your own entries: ${mine.map((r) => `git stash ${git.verb === 'stash' ? verbOfStash(command) : 'pop'} ${r}`).join(', ')}.` : 'Allowed instead: leave it for its owner; `git stash list` shows the entries, `flc snapshots` who stashed what.');
-    return lines.join('\n');
+    return describeStashRefusal(
+      command,
+      theirs.map(({ entry, by }) => ({ ref: entry.ref, session: by!.session, ageMs: Math.max(0, now - entry.time), command: by!.command })),
+      mine,
+    );
   }
 
   /** Obvious write targets inside this repository, as absolute paths (literal names and globs apart). */
@@ -402,47 +325,6 @@ function othersOn(files: string[], owned: OwnedChange[], held: Claim[], command:
   return found;
 }
 
-function describeGitRefusal(command: string, git: GitIntent, taken: ShellFinding[], mine: string[], now: number): string {
-  const verb = git.effect === 'stash' ? 'stash away' : git.effect === 'remove' ? 'delete' : git.effect === 'move' ? 'move' : git.effect === 'switch' || git.effect === 'rewrite' ? 'rewrite the files under' : 'discard';
-  const lines = [`flc: refused \`${command}\`: it would ${verb} work of other sessions:`];
-  for (const t of taken.slice(0, 20)) {
-    const who = t.agent ? `session ${t.session} (subagent ${t.agent})` : `session ${t.session}`;
-    const age = formatDuration(Math.max(0, now - Date.parse(t.since)));
-    lines.push(t.what === 'owned' ? `  ${t.path}: uncommitted changes of ${who} (for ${age})` : `  ${t.path}: being edited by ${who} (write claim for ${age})`);
-  }
-  if (taken.length > 20) lines.push(`  ... and ${taken.length - 20} more`);
-  const files = mine.map(shellQuote).join(' ');
-  const alternative = (() => {
-    if (git.effect === 'switch' || git.effect === 'rewrite') {
-      return `Allowed instead: commit your own work (flc commit), and ${git.verb === 'checkout' || git.verb === 'switch' ? 'switch' : git.verb} once the other sessions have committed theirs (flc status shows them); or use a separate worktree: git worktree add ../${git.ref && git.ref !== '-' ? git.ref.replace(/[^\w.-]/g, '-') : 'other'} ${git.ref ?? '<branch>'}.`;
-    }
-    if (git.effect === 'remove' || git.effect === 'move') {
-      return "Allowed instead: leave those files; their owner can hand them over (flc release --changes <path>), or the user can adopt them (flc adopt <path>).";
-    }
-    if (!mine.length) return `There is nothing of yours it would ${verb}; leave the other sessions' files as they are.`;
-    if (git.effect === 'stash') return `Allowed instead, only your files: git stash push${git.untracked ? ' --include-untracked' : ''} -- ${files}`;
-    if (git.verb === 'clean') return `Allowed instead, only your files: git clean -f -- ${files}`;
-    if (git.verb === 'restore') return `Allowed instead, only your files: git restore -- ${files}`;
-    if (git.verb === 'checkout' && git.paths.length) return `Allowed instead, only your files: git checkout -- ${files}`;
-    return `Allowed instead, only your files: git checkout HEAD -- ${files}`;
-  })();
-  lines.push(alternative);
-  return lines.join('\n');
-}
-
-function describeWriteRefusal(command: string, conflicts: Array<{ path: string; session: string; changes: boolean }>, cause?: string): string {
-  const seen = new Set<string>();
-  const lines = [`flc: refused \`${clip(command, 120)}\`: it writes files of other sessions${cause === 'timeout' ? ' (waited, still held)' : cause === 'deadlock' ? ' (waiting would deadlock)' : ''}:`];
-  for (const c of conflicts) {
-    const key = `${c.path}\0${c.session}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    lines.push(c.changes ? `  ${c.path}: uncommitted changes of session ${c.session}` : `  ${c.path}: being edited by session ${c.session}`);
-  }
-  lines.push('What to do: leave those files; do not work around this with other commands. Work on other files, or ask the user to coordinate (flc status shows who holds what).');
-  return lines.join('\n');
-}
-
 /** Does `ref` name the commit HEAD is at (a switch that changes no file)? */
 async function sameCommitAsHead(dir: string, ref: string): Promise<boolean> {
   if (ref === '-') return false;
@@ -459,26 +341,14 @@ function normalizeStashRef(ref: string): string {
   return /^\d+$/.test(ref) ? `stash@{${ref}}` : ref;
 }
 
-function verbOfStash(command: string): string {
-  return /\bstash\s+(pop|apply|drop|branch)\b/.exec(command)?.[1] ?? 'pop';
-}
 
 function relativeTo(dir: string, root: string, file: string): string {
   const rel = path.relative(dir, path.join(root, file)).split(path.sep).join('/');
   return rel || '.';
 }
 
-function shellQuote(text: string): string {
-  return /^[\w.,:@/+=-]+$/.test(text) ? text : `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
 function unique<T>(items: T[]): T[] {
   return [...new Set(items)];
-}
-
-function clip(text: string, max = 200): string {
-  const line = text.replace(/\s+/g, ' ').trim();
-  return line.length > max ? `${line.slice(0, max - 3)}...` : line;
 }
 
 function isDirectory(file: string): boolean {
