@@ -58,13 +58,24 @@ export function isFlcHook(hook: unknown): boolean {
 }
 
 /** flc's hook entries in a settings object, per event (for `flc doctor`). */
-export function flcHooksIn(settings: Settings): Array<{ event: string; hook: HookCommand }> {
-  const found: Array<{ event: string; hook: HookCommand }> = [];
+export function flcHooksIn(settings: Settings): Array<{ event: string; hook: HookCommand; matcher?: string | undefined }> {
+  const found: Array<{ event: string; hook: HookCommand; matcher?: string | undefined }> = [];
   for (const [event, groups] of Object.entries(settings.hooks ?? {})) {
     if (!Array.isArray(groups)) continue;
-    for (const group of groups) for (const hook of Array.isArray(group?.hooks) ? group.hooks : []) if (isFlcHook(hook)) found.push({ event, hook });
+    for (const group of groups) for (const hook of Array.isArray(group?.hooks) ? group.hooks : []) if (isFlcHook(hook)) found.push({ event, hook, matcher: typeof group.matcher === 'string' ? group.matcher : undefined });
   }
   return found;
+}
+
+/** Does a hook group's tool matcher (`Edit|Write`, `*`, none, a regular expression) match this tool? */
+export function matcherCovers(matcher: string | undefined, tool: string): boolean {
+  if (matcher === undefined || matcher === '' || matcher === '*') return true;
+  if (matcher.split('|').includes(tool)) return true;
+  try {
+    return new RegExp(`^(?:${matcher})$`).test(tool);
+  } catch {
+    return false;
+  }
 }
 
 export function mergeFlcHooks(settings: Settings, launcher: HookLauncher | string, waitTimeoutMs: number): Settings {

@@ -239,6 +239,21 @@ describe('the Claude Code hook on Bash', () => {
     expect(readEvents(repo).find((e) => e.event === 'shell:unparsed')).toMatchObject({ session: 'claude-b', detail: expect.stringContaining('cannot parse') });
   });
 
+  it('is installed on Bash by flc init --claude, and flc doctor reports a PreToolUse hook that does not cover Bash', async () => {
+    const repo = makeRepo();
+    expect((await flc(['init', '--claude', '--no-guard'], { cwd: repo })).code).toBe(0);
+    const file = path.join(repo, '.claude/settings.json');
+    const settings = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(settings.hooks.PreToolUse.at(-1).matcher).toBe('Edit|Write|MultiEdit|NotebookEdit|Bash');
+    const healthy = JSON.parse((await flc(['doctor', '--json'], { cwd: repo })).stdout).checks;
+    expect(healthy.find((c: { name: string }) => c.name === 'claude shell')).toBeUndefined();
+    settings.hooks.PreToolUse.at(-1).matcher = 'Edit|Write|MultiEdit|NotebookEdit';
+    fs.writeFileSync(file, JSON.stringify(settings));
+    const doctor = await flc(['doctor', '--json'], { cwd: repo });
+    expect(doctor.code).toBe(3);
+    expect(JSON.parse(doctor.stdout).checks.find((c: { name: string }) => c.name === 'claude shell')).toMatchObject({ ok: false, fix: 'flc init --claude' });
+  });
+
   it("fails open on flc's own errors: allows, with one warning line and hook:error", async () => {
     const repo = await ownedRepo();
     fs.writeFileSync(path.join(repo, '.git/flc/db.json'), '{ not json');
