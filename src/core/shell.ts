@@ -217,11 +217,13 @@ class Walker {
     const redirects = [...c.prefix, ...c.suffix].filter((s): s is Unbash.Redirection => s.type === 'Redirect' || s.type === 'HereDoc' || s.type === 'HereString');
     const writes = this.redirectWrites(redirects, depth, cwd, source);
     const text = source.slice(c.pos, c.end);
-    return this.simple(text, words, writes, cwd, depth, carries);
+    // `bash <<'EOF' ... EOF`: the shell runs the heredoc's body (a quoted delimiter keeps it literal).
+    const stdin = redirects.find((r): r is Unbash.HereDoc => r.type === 'HereDoc' && (r.descriptor === undefined || (r.descriptor.type === 'FileDescriptor' && r.descriptor.value === 0)));
+    return this.simple(text, words, writes, cwd, depth, carries, stdin?.body.text);
   }
 
   /** One simple command from its words (after wrappers such as `sudo`, `env`, `timeout` are peeled off). */
-  private simple(text: string, words: ShellWord[], writes: WriteTarget[], cwd: string | null, depth: number, carries: boolean): string | null {
+  private simple(text: string, words: ShellWord[], writes: WriteTarget[], cwd: string | null, depth: number, carries: boolean, stdin?: string): string | null {
     const unwrapped = unwrap(words);
     const [name, ...args] = unwrapped;
     const program = name && !name.dynamic ? basename(name.value) : null;
@@ -236,10 +238,11 @@ class Walker {
       record.git = git.intent;
       if (git.dir !== cwd) record.gitDir = git.dir;
       if (git.intent.effect === 'move' && git.intent.to !== undefined) writes.push({ path: git.intent.to, via: 'git mv' });
-    } else if ((program === 'bash' || program === 'sh' || program === 'zsh' || program === 'dash') && args.length) {
+    } else if (program === 'bash' || program === 'sh' || program === 'zsh' || program === 'dash') {
       const at = args.findIndex((a) => !a.dynamic && /^-[a-zA-Z]*c[a-zA-Z]*$/.test(a.value));
       const script = at === -1 ? undefined : args[at + 1];
       if (script && !script.dynamic) this.nested(script.value, cwd, depth);
+      else if (at === -1 && stdin !== undefined && args.every((a) => a.value.startsWith('-'))) this.nested(stdin, cwd, depth);
     } else if (program === 'eval') {
       if (args.every((a) => !a.dynamic)) this.nested(args.map((a) => a.value).join(' '), cwd, depth);
     } else if (program) {
