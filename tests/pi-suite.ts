@@ -222,6 +222,7 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
           { tool: 'write', args: { path: 'held.txt', content: 'x' } },
           { tool: 'write', args: { path: 'free.txt', content: 'y' } },
           { tool: 'bash', args: { command: 'echo "$FLC_SESSION" > who.txt' } },
+          { tool: 'bash', args: { command: 'echo z > held.txt' } },
           { text: 'done' },
         ],
         env,
@@ -230,8 +231,11 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
         ['write', true],
         ['write', false],
         ['bash', false],
+        ['bash', true],
       ]);
       expect(run.tools[0]!.text).toMatch(/Held by session cli-holder/);
+      expect(run.tools[3]!.text).toContain('held.txt: being edited by session cli-holder'); // flc check-command --apply, through the CLI
+      expect(fs.existsSync(path.join(project.repo, 'held.txt'))).toBe(false);
       expect(fs.readFileSync(path.join(project.repo, 'who.txt'), 'utf8').trim()).toMatch(/^pi:[\w-]+$/);
       expect(readDb(project.repo).claims.map((c) => c.session)).toEqual(['cli-holder']);
     }, 60_000);
