@@ -321,11 +321,14 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
       const piSession = fs.readFileSync(path.join(repo, 'pi-session.txt'), 'utf8').trim();
       expect(piSession).toMatch(/^[\w-]+$/);
       expect(JSON.parse(fs.readFileSync(path.join(repo, 'claim.json'), 'utf8'))).toMatchObject({ granted: true, claims: [{ path: 'from-bash.txt', session: `pi:${piSession}` }] });
-      // The extension's claim (the write) is held by the same session as the command's.
+      // The extension's claims (the write, and the files the bash command writes: claim.json,
+      // pi-session.txt) are held by the same session as the command's.
       const held = JSON.parse(fs.readFileSync(during, 'utf8')).claims as Array<{ path: string; session: string }>;
       expect(held.map((c) => [c.path, c.session]).sort()).toEqual([
+        ['claim.json', `pi:${piSession}`],
         ['edited.txt', `pi:${piSession}`],
         ['from-bash.txt', `pi:${piSession}`],
+        ['pi-session.txt', `pi:${piSession}`],
       ]);
       // Released at idle, both: one session.
       expect(readDb(repo).claims).toEqual([]);
