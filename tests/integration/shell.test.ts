@@ -45,6 +45,19 @@ describe('flc check-command', () => {
     expect(narrow.code, narrow.stdout).toBe(0);
   });
 
+  it('refuses to discard a file another session is editing now (a live claim, changes not yet owned)', async () => {
+    const repo = await ownedRepo();
+    expect((await flc(['claim', 'mine.txt'], { cwd: repo, env: A })).code).toBe(1); // b owns it
+    fs.writeFileSync(path.join(repo, 'other.txt'), 'o\n');
+    git(repo, 'add', 'other.txt');
+    git(repo, 'commit', '-q', '-m', 'other');
+    expect((await flc(['claim', 'other.txt'], { cwd: repo, env: A })).code).toBe(0);
+    fs.writeFileSync(path.join(repo, 'other.txt'), 'a is editing\n');
+    const r = await flc(['check-command', 'git checkout -- other.txt'], { cwd: repo, env: B });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('other.txt: being edited by session session-a (write claim for');
+  });
+
   it('answers for git -C and cd into a directory, and for reset, restore and clean', async () => {
     const repo = await ownedRepo();
     fs.mkdirSync(path.join(repo, 'sub'));
