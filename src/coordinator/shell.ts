@@ -88,7 +88,7 @@ export class ShellService {
     const writes = this.writeTargets(input.cwd, analysis.commands);
     if (writes.literal.length || writes.globs.length) {
       if (input.dryRun) {
-        const check = this.coordinator.check({ ...holder, paths: writes.literal, literal: true, kind: 'write', cwd: input.cwd });
+        const check = writes.literal.length ? this.coordinator.check({ ...holder, paths: writes.literal, literal: true, kind: 'write', cwd: input.cwd }) : { paths: [], conflicts: [] };
         const globs = writes.globs.length ? this.coordinator.check({ ...holder, paths: writes.globs, kind: 'write', cwd: input.cwd }) : { paths: [], conflicts: [] };
         const request = { ...holder, paths: [...check.paths, ...globs.paths], kind: 'write' as const };
         const owned = this.store.exists() ? this.coordinator.changes.blockers(this.store.read(), request, this.repo.root, this.store.config()['changes.claims']) : [];
@@ -255,7 +255,7 @@ export class ShellService {
     );
   }
 
-  /** Obvious write targets inside this repository, as absolute paths (literal names and globs apart). */
+  /** Obvious write targets inside this repository, as absolute paths (literal names apart from globs and directories). */
   private writeTargets(cwd: string, commands: SimpleCommand[]): { literal: string[]; globs: string[] } {
     const literal = new Set<string>();
     const globs = new Set<string>();
@@ -270,6 +270,8 @@ export class ShellService {
           if (!this.insideRepo(target)) continue;
           if (w.glob) globs.add(target);
           else if (!isDirectory(target)) literal.add(target);
+          // `rm -r dir`, `mv dir elsewhere`: everything below it (a directory claim meets others' files there)
+          else if (w.via === 'rm' || (w.via === 'mv' && !w.sources)) globs.add(`${target}/`);
         }
       }
     }

@@ -99,6 +99,17 @@ describe('flc check-command', () => {
       expect(r.stdout, command).toMatch(/uncommitted changes of session session-a/);
     }
     expect((await flc(['check-command', 'echo x > mine.txt && cp mine.txt copy.txt'], { cwd: repo, env: B })).code).toBe(0);
+    // a directory removed or moved away takes the files below it
+    fs.mkdirSync(path.join(repo, 'dir'));
+    await own(repo, A, { 'dir/a.txt': 'a\n' });
+    for (const command of ['rm -rf dir', 'mv dir elsewhere']) {
+      const r = await flc(['check-command', command], { cwd: repo, env: B });
+      expect(r.code, `${command}: ${r.stdout}`).toBe(1);
+      expect(r.stdout).toContain('dir/a.txt: uncommitted changes of session session-a');
+    }
+    const applied = await flc(['check-command', '--apply', 'rm -rf dir'], { cwd: repo, env: B });
+    expect(applied.code).toBe(1);
+    expect(fs.existsSync(path.join(repo, 'dir/a.txt'))).toBe(true);
   });
 
   it('prints what it read with --json, and exits 2 on no command', async () => {
