@@ -299,6 +299,7 @@ function affects(git: GitIntent, code: string): boolean {
   switch (git.effect) {
     case 'discard':
       if (git.verb === 'clean') return (untracked && git.untracked) || (ignored && git.ignored);
+      if (git.verb === 'worktree') return !ignored; // the whole worktree goes
       return !untracked && !ignored;
     case 'stash':
       return (!untracked && !ignored) || (untracked && git.untracked) || (ignored && git.ignored);

@@ -26,10 +26,20 @@ export function gitIntent(args: ShellWord[], cwd: string | null): { intent: GitI
   if (!verbWord) return { intent: none(''), dir };
   if (verbWord.dynamic) return { intent: { ...none(verbWord.value), effect: 'discard', dynamic: true }, dir };
   const verb = verbWord.value;
+  if (verb === 'worktree') return worktreeIntent(rest, dir);
   const rule = GIT_VERBS[verb];
   const intent = rule ? rule(parseArgs(rest)) : none(verb);
   if (rest.some((a) => a.dynamic) && intent.effect !== 'none') intent.dynamic = true;
   return { intent, dir };
+}
+
+/** `git worktree remove --force <path>` discards everything uncommitted in that worktree (without --force git refuses a dirty one). */
+function worktreeIntent(rest: ShellWord[], dir: string | null): { intent: GitIntent; dir: string | null } {
+  const p = parseArgs(rest);
+  if (p.positional[0] !== 'remove' || !(has(p, '--force') || hasShort(p, 'f'))) return { intent: none('worktree'), dir };
+  const target = rest.find((w, i) => i > 0 && w.value === p.positional[1]);
+  if (!target || target.dynamic) return { intent: { ...intent('worktree', 'discard', [], { untracked: true }), dynamic: true }, dir };
+  return { intent: intent('worktree', 'discard', [], { untracked: true }), dir: joinDir(dir, target.value) };
 }
 
 interface ParsedArgs {

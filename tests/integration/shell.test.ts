@@ -145,7 +145,7 @@ describe('commands that act on another worktree', () => {
     const linked = `${repo}-linked`;
     git(repo, 'worktree', 'add', '-q', linked, '-b', 'linked');
     await own(linked, A, { 'x.txt': 'work of a in the linked worktree\n' });
-    for (const command of [`cd ${linked} && git checkout -- .`, `git -C ${linked} stash`, `git -C ${linked} reset --hard`]) {
+    for (const command of [`cd ${linked} && git checkout -- .`, `git -C ${linked} stash`, `git -C ${linked} reset --hard`, `git worktree remove --force ${linked}`]) {
       const r = await flc(['check-command', command], { cwd: repo, env: B });
       expect(r.code, `${command}: ${r.stdout}`).toBe(1);
       expect(r.stdout).toContain('x.txt: uncommitted changes of session session-a');

@@ -123,6 +123,9 @@ const TABLE: Array<[string, string[]]> = [
   ['git rebase --abort', ['git rebase rewrite']],
   ['git pull --rebase origin main', ['git pull rewrite']],
   ['git merge --abort', ['git merge discard *']],
+  ['git worktree remove --force ../wt-feature', ['git worktree discard * -u @../wt-feature']],
+  ['git worktree remove ../wt-clean', []],
+  ['git worktree add ../wt -b x', []],
   ['git cherry-pick --abort', ['git cherry-pick discard *']],
   // directories
   ['cd src && git checkout -- .', ['git checkout discard . @src']],
