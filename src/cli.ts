@@ -4,6 +4,7 @@ import { colorEnabled } from './cli/style.js';
 import { EXIT } from './core/errors.js';
 import { AdoptCommand } from './commands/adopt.js';
 import { CheckCommand } from './commands/check.js';
+import { CheckCommandCommand } from './commands/check-command.js';
 import { CommitCommand } from './commands/commit.js';
 import { ClaimCommand } from './commands/claim.js';
 import { ConfigCommand, ConfigGetCommand, ConfigSetCommand, ConfigUnsetCommand } from './commands/config.js';
@@ -15,6 +16,8 @@ import { LogCommand } from './commands/log.js';
 import { McpCommand } from './commands/mcp.js';
 import { ReleaseCommand } from './commands/release.js';
 import { RenewCommand } from './commands/renew.js';
+import { SnapshotsCommand } from './commands/snapshots.js';
+import { UndoCommand } from './commands/undo.js';
 import { ServeCommand } from './commands/serve.js';
 import { StatusCommand } from './commands/status.js';
 import { ToolCommand } from './commands/tool.js';
@@ -27,6 +30,9 @@ const COMMANDS = [
   ReleaseCommand,
   StatusCommand,
   CheckCommand,
+  CheckCommandCommand,
+  SnapshotsCommand,
+  UndoCommand,
   RenewCommand,
   ConfigCommand,
   ConfigGetCommand,

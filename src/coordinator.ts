@@ -10,6 +10,8 @@ import { type Blocker, findBlockers, grantClaims, isGhostWaiter, isLive, pruneEx
 import { type AgentProcess, type Claim, type ClaimKind, type DbData, type Holder, type SessionRecord, type Waiter, holderLabel } from './core/types.js';
 import { parseKind } from './core/kinds.js';
 import { ChangesService } from './coordinator/changes.js';
+import { ShellService } from './coordinator/shell.js';
+import { SnapshotService } from './coordinator/snapshots.js';
 import type { OwnedFinding } from './core/changes.js';
 import type { OwnedStatus } from './coordinator/changes.js';
 import { type RefGuardInput, type RefGuardReport, guardRefUpdates } from './coordinator/ref-guard.js';
@@ -171,6 +173,10 @@ export class Coordinator {
   readonly store: Store;
   /** Owned changes: who owns which file's uncommitted changes (see core/changes). */
   readonly changes: ChangesService;
+  /** The shell gate: agents' commands before they run, snapshots and undo (see coordinator/shell). */
+  readonly shell: ShellService;
+  /** Working-tree snapshots and undo (see coordinator/snapshots). */
+  readonly snapshots: SnapshotService;
   /**
    * The agent process this coordinator acts for (an agent hook sets it from CLAUDE_PID). It is
    * recorded on the session at each write, and keeps the session's claims alive while it runs.
@@ -180,6 +186,8 @@ export class Coordinator {
   constructor(readonly repo: RepoInfo, readonly cwd: string = repo.root) {
     this.store = new Store(repo.commonDir);
     this.changes = new ChangesService(repo, this.store);
+    this.shell = new ShellService(this);
+    this.snapshots = new SnapshotService(repo, this.store, cwd);
   }
 
   /** Opens the coordinator of the repository around `cwd`. Throws NOT_A_REPO outside one. */

@@ -22,3 +22,7 @@ export { CLAIM_KINDS, holderLabel, type Claim, type ClaimKind, type Holder, type
 export { CLAIM_TOOLS, CLAIM_TOOL_NAMES, CLAIM_PROTOCOL, runClaimTool, type ToolSpec, type ToolResult, type ToolContext, type ClaimToolName } from './agents/tools.js';
 export { describeRefusal } from './agents/refusal.js';
 export { parseAssignments, showConfigValue, assertConfigKey } from './core/config.js';
+export { analyzeCommand, type ShellAnalysis, type SimpleCommand, type GitIntent, type GitEffect, type WriteTarget, type ShellWord } from './core/shell.js';
+export type { ShellCheckInput, ShellDecision, ShellFinding } from './coordinator/shell.js';
+export type { UndoInput, UndoResult } from './coordinator/snapshots.js';
+export type { SnapshotInfo } from './git/snapshot.js';

@@ -231,6 +231,7 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
           { tool: 'write', args: { path: 'held.txt', content: 'x' } },
           { tool: 'write', args: { path: 'free.txt', content: 'y' } },
           { tool: 'bash', args: { command: 'echo "$FLC_SESSION" > who.txt' } },
+          { tool: 'bash', args: { command: 'echo z > held.txt' } },
           { text: 'done' },
         ],
         env,
@@ -239,11 +240,49 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
         ['write', true],
         ['write', false],
         ['bash', false],
+        ['bash', true],
       ]);
       expect(run.tools[0]!.text).toMatch(/Held by session cli-holder/);
+      expect(run.tools[3]!.text).toContain('held.txt: being edited by session cli-holder'); // flc check-command --apply, through the CLI
+      expect(fs.existsSync(path.join(project.repo, 'held.txt'))).toBe(false);
       expect(fs.readFileSync(path.join(project.repo, 'who.txt'), 'utf8').trim()).toMatch(/^pi:[\w-]+$/);
       expect(readDb(project.repo).claims.map((c) => c.session)).toEqual(['cli-holder']);
     }, 60_000);
+
+    // Issue 11: a Pi session's bash cannot destroy another session's uncommitted work.
+    it("blocks bash commands that would destroy another session's owned files, naming the owner; its own checkout goes through after a snapshot and flc undo restores it", async () => {
+      const project = await piProject();
+      const { repo } = project;
+      fs.writeFileSync(path.join(repo, 'x.txt'), 'original\n');
+      fs.writeFileSync(path.join(repo, 'mine.txt'), 'original\n');
+      git(repo, 'add', 'x.txt', 'mine.txt');
+      git(repo, 'commit', '-q', '-m', 'files');
+      const owner = { FLC_SESSION: 'cli-owner' };
+      await flc(['claim', 'x.txt', 'new.txt'], { cwd: repo, env: owner });
+      fs.writeFileSync(path.join(repo, 'x.txt'), 'work of the owner\n');
+      fs.writeFileSync(path.join(repo, 'new.txt'), 'new work\n');
+      await flc(['release', '--all'], { cwd: repo, env: owner });
+      const commands = ['git stash', 'git checkout -- .', 'git reset --hard', 'git clean -fd', "sed -i 's/w/W/' x.txt", 'echo gone > x.txt'];
+      const run = await drive(project, [...commands.map((command) => ({ tool: 'bash', args: { command } })), { text: 'done' }]);
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.tools.map((t) => [t.toolName, t.isError])).toEqual(commands.map(() => ['bash', true]));
+      for (const [i, tool] of run.tools.entries()) {
+        expect(tool.text, commands[i]).toMatch(/flc: refused/);
+        expect(tool.text, commands[i]).toContain('cli-owner');
+      }
+      expect(fs.readFileSync(path.join(repo, 'x.txt'), 'utf8')).toBe('work of the owner\n');
+      expect(fs.readFileSync(path.join(repo, 'new.txt'), 'utf8')).toBe('new work\n');
+
+      const own = await drive(project, [{ tool: 'write', args: { path: 'mine.txt', content: 'pi work\n' } }, { tool: 'bash', args: { command: 'git checkout -- mine.txt' } }, { text: 'done' }]);
+      expect(own.tools.map((t) => [t.toolName, t.isError])).toEqual([
+        ['write', false],
+        ['bash', false],
+      ]);
+      expect(fs.readFileSync(path.join(repo, 'mine.txt'), 'utf8')).toBe('original\n');
+      const undo = await flc(['undo'], { cwd: repo });
+      expect(undo.code, undo.stderr).toBe(0);
+      expect(fs.readFileSync(path.join(repo, 'mine.txt'), 'utf8')).toBe('pi work\n');
+    }, 90_000);
 
     it('fails open, with a warning, when flc itself fails', async () => {
       const project = await piProject();
@@ -291,11 +330,14 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
       const piSession = fs.readFileSync(path.join(repo, 'pi-session.txt'), 'utf8').trim();
       expect(piSession).toMatch(/^[\w-]+$/);
       expect(JSON.parse(fs.readFileSync(path.join(repo, 'claim.json'), 'utf8'))).toMatchObject({ granted: true, claims: [{ path: 'from-bash.txt', session: `pi:${piSession}` }] });
-      // The extension's claim (the write) is held by the same session as the command's.
+      // The extension's claims (the write, and the files the bash command writes: claim.json,
+      // pi-session.txt) are held by the same session as the command's.
       const held = JSON.parse(fs.readFileSync(during, 'utf8')).claims as Array<{ path: string; session: string }>;
       expect(held.map((c) => [c.path, c.session]).sort()).toEqual([
+        ['claim.json', `pi:${piSession}`],
         ['edited.txt', `pi:${piSession}`],
         ['from-bash.txt', `pi:${piSession}`],
+        ['pi-session.txt', `pi:${piSession}`],
       ]);
       // Released at idle, both: one session.
       expect(readDb(repo).claims).toEqual([]);
@@ -368,7 +410,9 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
       const project = await piProject();
       const { repo } = project;
       await flc(['claim', 'theirs.txt', '--reason', 'stuck session'], { cwd: repo, env: { FLC_SESSION: 'crashed-session' } });
-      const who = { tool: 'bash', args: { command: 'echo "$FLC_SESSION" >> who.txt' } };
+      // Outside the repository: since issue 11 a shell write to a file another session owns is refused.
+      const whoFile = path.join(project.home, 'who.txt');
+      const who = { tool: 'bash', args: { command: `echo "$FLC_SESSION" >> '${whoFile}'` } };
       const pi = new RpcPi(line, project, [who, { tool: 'write', args: { path: 'mine.txt', content: 'x' } }, { text: 'done' }, who, { text: 'done' }], approve);
       try {
         const start = pi.events.length;
@@ -387,7 +431,7 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
         mark0 = pi.events.length;
         pi.send({ id: 'p2', type: 'prompt', message: 'again' });
         await pi.next((e) => e.type === 'agent_end', mark0);
-        const ids = fs.readFileSync(path.join(repo, 'who.txt'), 'utf8').trim().split('\n');
+        const ids = fs.readFileSync(whoFile, 'utf8').trim().split('\n');
         expect(ids).toHaveLength(2);
         expect(ids.every((id) => /^pi:[\w-]+$/.test(id))).toBe(true);
         expect(ids[0]).not.toBe(ids[1]);

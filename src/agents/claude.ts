@@ -14,6 +14,8 @@ export interface ClaudePayload {
   toolName?: string | undefined;
   /** The file an edit tool targets, as given (absolute in practice). */
   filePath?: string | undefined;
+  /** Bash: the command line it will run. */
+  command?: string | undefined;
   /** SessionStart: why the session (re)started: startup, resume, clear, compact, fork. */
   source?: string | undefined;
   /** SessionEnd: why it ended: clear, resume, logout, prompt_input_exit, other. */
@@ -29,6 +31,7 @@ export interface ClaudePayload {
 export type ParseResult = { ok: true; payload: ClaudePayload } | { ok: false; problem: string };
 
 const MAX_FIELD = 4096;
+const MAX_COMMAND = 256 * 1024;
 
 function text(value: unknown): string | undefined {
   return typeof value === 'string' && value !== '' && value.length <= MAX_FIELD && !value.includes('\0') ? value : undefined;
@@ -56,6 +59,7 @@ export function parseClaudePayload(input: string): ParseResult {
       cwd: text(raw.cwd),
       toolName: text(raw.tool_name),
       filePath: text(toolInput.file_path) ?? text(toolInput.notebook_path),
+      command: typeof toolInput.command === 'string' && toolInput.command.length <= MAX_COMMAND ? toolInput.command : undefined,
       source: text(raw.source),
       reason: text(raw.reason),
       runningSubagents: Array.isArray(raw.background_tasks) ? raw.background_tasks.filter(isSubagentTask).map((t) => text((t as Record<string, unknown>).id) ?? '?') : undefined,
@@ -69,6 +73,9 @@ function isSubagentTask(task: unknown): boolean {
   const t = task as Record<string, unknown>;
   return t.type === 'subagent' || typeof t.agent_type === 'string';
 }
+
+/** Claude Code's shell tool: its commands are read before they run (coordinator/shell). */
+export const SHELL_TOOL = 'Bash';
 
 export function isEditTool(toolName: string | undefined): boolean {
   return (EDIT_TOOLS as readonly string[]).includes(toolName ?? '');

@@ -23,6 +23,10 @@ export interface Config {
   'changes.claims': ChangesClaimPolicy;
   /** Pi tools whose target file the Pi extension claims before they run. */
   'pi.blockedTools': string[];
+  /** How many working-tree snapshots (taken before a command discards changes) are kept. */
+  'snapshots.keep': number;
+  /** Snapshots older than this are deleted (ms; null keeps them until `snapshots.keep` pushes them out). */
+  'snapshots.maxAge': number | null;
   /** Whether the Pi extension shows its claims and conflicts in the footer. */
   'pi.showDiagnostics': boolean;
 }
@@ -37,6 +41,8 @@ export const DEFAULT_CONFIG: Config = {
   'changes.claims': 'block',
   'pi.blockedTools': ['edit', 'write'],
   'pi.showDiagnostics': true,
+  'snapshots.keep': 50,
+  'snapshots.maxAge': 7 * 86_400_000,
 };
 
 interface KeySpec<K extends keyof Config> {
@@ -102,6 +108,20 @@ export const CONFIG_KEYS: { [K in keyof Config]: KeySpec<K> } = {
     describe: 'Pi tools whose target file the Pi extension claims before they run (comma-separated)',
     parse: toolList,
     show: (value) => value.join(','),
+  },
+  'snapshots.keep': {
+    describe: 'how many working-tree snapshots (saved before an agent command discards changes) are kept, newest first',
+    parse: (text) => {
+      const value = Number(text.trim());
+      if (!Number.isInteger(value) || value < 1 || value > 10_000) throw badInput(`invalid snapshots.keep "${text}"`, 'use a whole number from 1 to 10000');
+      return value;
+    },
+    show: (value) => String(value),
+  },
+  'snapshots.maxAge': {
+    describe: 'snapshots older than this are deleted, e.g. 7d, 12h ("none" keeps them until snapshots.keep pushes them out)',
+    parse: (text) => (text.trim().toLowerCase() === 'none' ? null : parseDuration(text, 'snapshots.maxAge')),
+    show: durationText,
   },
   'pi.showDiagnostics': {
     describe: "show the Pi session's claims and conflicts in Pi's footer: true or false",

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ClaudePayload, forkOrigin, isEditTool, parseClaudePayload } from '../agents/claude.js';
+import { type ClaudePayload, SHELL_TOOL, forkOrigin, isEditTool, parseClaudePayload } from '../agents/claude.js';
 import { SESSION_END_BUDGET_MS, hookWaitLimitMs, installedHookTimeoutMs } from '../agents/claude-timeouts.js';
 import { describeRefusal } from '../agents/refusal.js';
 import { Coordinator } from '../coordinator.js';
@@ -13,6 +13,7 @@ import { findRepo, type RepoInfo } from '../git/repo.js';
 import { hookSession } from '../identity.js';
 import * as sessionRepos from './session-stores.js';
 import { settingsHookTimeoutMs } from './settings-timeout.js';
+import { gateShellCommand } from './shell-pre.js';
 
 /** What the hook process does: its exit code, the lines it writes to stderr, and (SessionStart only) a JSON answer on stdout. */
 export interface HookOutcome {
@@ -58,6 +59,7 @@ interface HookContext {
 async function dispatch(context: HookContext): Promise<HookOutcome> {
   const { payload, session } = context;
   if (payload.event === 'PreToolUse' && isEditTool(payload.toolName)) return claimForEdit(context);
+  if (payload.event === 'PreToolUse' && payload.toolName === SHELL_TOOL) return checkShellCommand(context);
 
   const coordinator = coordinatorFor(payload.cwd ?? process.cwd(), context.process);
   switch (payload.event) {
@@ -133,6 +135,18 @@ async function claimForEdit(context: HookContext): Promise<HookOutcome> {
     // best effort: the claim then lapses by TTL once the session's process is gone
   }
   return ALLOW;
+}
+
+/** Bash: refuse what would destroy or take others' work, claim obvious writes, snapshot before discarding (hooks/shell-pre). */
+async function checkShellCommand(context: HookContext): Promise<HookOutcome> {
+  const { payload, session, env } = context;
+  const cwd = payload.cwd ?? process.cwd();
+  const coordinator = payload.command ? coordinatorFor(cwd, context.process) : null;
+  if (!coordinator || !payload.command) return ALLOW;
+  const timeoutMs = hookWaitLimitMs(coordinator.store.config().waitTimeout, installedHookTimeoutMs(env));
+  const outcome = await gateShellCommand(coordinator, { session, agent: payload.agentId, command: payload.command, cwd, timeoutMs, via: 'Claude Code' });
+  if (outcome.claimed) safe(() => sessionRepos.rememberRepo(session, coordinator.repo.root));
+  return outcome.refusal ? { exitCode: 2, stderr: [outcome.refusal] } : ALLOW;
 }
 
 /**

@@ -1,4 +1,4 @@
-import { EDIT_TOOL_MATCHER } from '../agents/claude.js';
+import { EDIT_TOOL_MATCHER, SHELL_TOOL } from '../agents/claude.js';
 import { HOOK_TIMEOUT_ENV, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
 
 /**
@@ -41,7 +41,10 @@ export function flcHookPlan(launcher: HookLauncher | string, waitTimeoutMs: numb
   return {
     SessionStart: { hooks: [{ type: 'command', command: sessionStart, timeout: 30 }] },
     UserPromptSubmit: plain(30),
-    PreToolUse: { matcher: EDIT_TOOL_MATCHER, hooks: [{ type: 'command', command: `${HOOK_TIMEOUT_ENV}=${preToolTimeout} ${command}`, timeout: preToolTimeout }] },
+    // Bash too: its commands are read before they run (refused when they would destroy others'
+    // work, write targets claimed). No `if` condition: a condition holds one permission rule, and
+    // any command may write through a redirection, so every Bash call needs the check.
+    PreToolUse: { matcher: `${EDIT_TOOL_MATCHER}|${SHELL_TOOL}`, hooks: [{ type: 'command', command: `${HOOK_TIMEOUT_ENV}=${preToolTimeout} ${command}`, timeout: preToolTimeout }] },
     PostToolUse: { matcher: EDIT_TOOL_MATCHER, hooks: [{ type: 'command', command, timeout: 30 }] },
     Stop: plain(30),
     SubagentStop: plain(30),
@@ -55,13 +58,24 @@ export function isFlcHook(hook: unknown): boolean {
 }
 
 /** flc's hook entries in a settings object, per event (for `flc doctor`). */
-export function flcHooksIn(settings: Settings): Array<{ event: string; hook: HookCommand }> {
-  const found: Array<{ event: string; hook: HookCommand }> = [];
+export function flcHooksIn(settings: Settings): Array<{ event: string; hook: HookCommand; matcher?: string | undefined }> {
+  const found: Array<{ event: string; hook: HookCommand; matcher?: string | undefined }> = [];
   for (const [event, groups] of Object.entries(settings.hooks ?? {})) {
     if (!Array.isArray(groups)) continue;
-    for (const group of groups) for (const hook of Array.isArray(group?.hooks) ? group.hooks : []) if (isFlcHook(hook)) found.push({ event, hook });
+    for (const group of groups) for (const hook of Array.isArray(group?.hooks) ? group.hooks : []) if (isFlcHook(hook)) found.push({ event, hook, matcher: typeof group.matcher === 'string' ? group.matcher : undefined });
   }
   return found;
+}
+
+/** Does a hook group's tool matcher (`Edit|Write`, `*`, none, a regular expression) match this tool? */
+export function matcherCovers(matcher: string | undefined, tool: string): boolean {
+  if (matcher === undefined || matcher === '' || matcher === '*') return true;
+  if (matcher.split('|').includes(tool)) return true;
+  try {
+    return new RegExp(`^(?:${matcher})$`).test(tool);
+  } catch {
+    return false;
+  }
 }
 
 export function mergeFlcHooks(settings: Settings, launcher: HookLauncher | string, waitTimeoutMs: number): Settings {

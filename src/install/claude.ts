@@ -4,7 +4,8 @@ import { FlcError } from '../core/errors.js';
 import type { RepoInfo } from '../git/repo.js';
 import { CLAUDE_DEFAULT_HOOK_TIMEOUT_S, HOOK_TIMEOUT_ENV, hookWaitLimitMs, installedHookTimeoutMs, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
 import { formatDuration } from '../core/duration.js';
-import { type HookCommand, type HookLauncher, flcHooksIn, hasFlcHooks, mergeFlcHooks, removeFlcHooks } from './claude-settings.js';
+import { type HookCommand, type HookLauncher, flcHooksIn, hasFlcHooks, matcherCovers, mergeFlcHooks, removeFlcHooks } from './claude-settings.js';
+import { SHELL_TOOL } from '../agents/claude.js';
 
 const LOCAL_BIN = '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/flc';
 
@@ -151,6 +152,9 @@ export function inspectClaudeHooks(repo: RepoInfo, waitTimeoutMs: number, env: N
     );
     const preTool = hooks.find((h) => h.event === 'PreToolUse');
     if (preTool) checks.push(timeoutCheck(name, preTool.hook, waitTimeoutMs));
+    if (preTool && !hooks.some((h) => h.event === 'PreToolUse' && matcherCovers(h.matcher, SHELL_TOOL))) {
+      checks.push({ name: 'claude shell', ok: false, detail: `${name}: the PreToolUse hook does not cover Bash (installed by an older flc): agents' shell commands are not checked before they run`, fix: 'flc init --claude' });
+    }
   }
   return checks;
 }

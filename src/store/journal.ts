@@ -18,7 +18,11 @@ export type EventName =
   | 'changes:owned'
   | 'changes:cleared'
   | 'changes:handed-over'
-  | 'changes:adopted';
+  | 'changes:adopted'
+  | 'shell:refused'
+  | 'shell:unparsed'
+  | 'snapshot:saved'
+  | 'snapshot:restored';
 
 /** One line of events.jsonl. */
 export interface JournalEvent {

@@ -65,6 +65,8 @@ interface Backend {
 	releaseAll(session: string): Promise<ClaimView[]>;
 	claims(): Promise<ClaimView[]>;
 	tool(session: string, name: string, params: unknown): Promise<ToolOutcome>;
+	/** Before a bash command: refused (with the reason) when it would destroy or take others' work; claims its obvious writes. */
+	checkCommand(session: string, command: string, cwd: string): Promise<{ allowed: boolean; reason: string | null }>;
 	config(): Promise<Record<string, string>>;
 	setConfig(assignments: string[]): Promise<Record<string, string>>;
 }
@@ -215,6 +217,27 @@ export default function flcExtension(pi: ExtensionAPI) {
 			return { block: true, reason: outcome.message ?? outcome.error ?? `${target} is held by ${outcome.holder}` };
 		} catch (error) {
 			warn(ctx, `could not claim ${target} (${message(error)}); the ${event.toolName} is allowed`);
+			return;
+		}
+	});
+
+	// Shell commands are read before they run: destructive git verbs on other sessions' files are
+	// refused, obvious write targets claimed, and a snapshot saved before discarding changes.
+	pi.on("tool_call", async (event, ctx) => {
+		if (event.toolName !== "bash") return;
+		const command = (event.input as { command?: unknown }).command;
+		if (typeof command !== "string" || command.trim() === "") return;
+		try {
+			const b = await getBackend(ctx.cwd);
+			if (!b) return;
+			const decision = await b.checkCommand(session, command, ctx.cwd);
+			if (decision.allowed) return;
+			lastConflict = decision.reason?.split("\n")[0];
+			pi.events.emit("shell:refused", { command, reason: decision.reason });
+			await refreshStatus(ctx);
+			return { block: true, reason: decision.reason ?? "refused by flc" };
+		} catch (error) {
+			warn(ctx, `could not check the bash command (${message(error)}); it is allowed`);
 			return;
 		}
 	});
@@ -544,6 +567,10 @@ function libraryBackend(lib: typeof import("file-lock-coordinator"), coordinator
 			return coordinator.status().claims;
 		},
 		tool: (session, name, params) => lib.runClaimTool(name, params, { coordinator, session }),
+		async checkCommand(session, command, cwd) {
+			const decision = await coordinator.shell.check({ session, command, cwd, wait: true, via: "Pi" });
+			return { allowed: decision.allowed, reason: decision.reason };
+		},
 		async config() {
 			return show(coordinator.store.config() as unknown as Record<string, unknown>);
 		},
@@ -592,6 +619,13 @@ function cliBackend(pi: ExtensionAPI, cwd: string, command: string): Backend {
 			const data = JSON.parse(result.stdout || "{}");
 			if (result.code !== 0) throw new Error(data.error ?? result.stderr.trim());
 			return data;
+		},
+		async checkCommand(session, line, dir) {
+			// No exec timeout: flc bounds its wait for held files itself.
+			const result = await pi.exec(command, ["check-command", "--apply", "--session", session, "--json", "--", line], { cwd: dir });
+			const data = JSON.parse(result.stdout || "{}");
+			if (result.code !== 0 && result.code !== 1) throw new Error(data.error ?? result.stderr.trim());
+			return { allowed: data.ok === true, reason: data.reason ?? null };
 		},
 		config: () => run(["config"]),
 		setConfig: async (assignments) => {
