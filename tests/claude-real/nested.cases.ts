@@ -47,7 +47,9 @@ export function cases(): void {
       expect(refused!.content).toContain(`parent.txt is being edited by another session`);
       expect(refused!.content).toContain(`Held by session ${parentId}`);
       // Its Stop released its own claim, not the parent's.
-      expect(claimsIn(repo)).toMatchObject([{ path: 'parent.txt', session: parentId }]);
+      // (the parent's Bash command also claimed its own redirect target, child.json)
+      expect(claimsIn(repo).filter((c) => c.path === 'parent.txt')).toMatchObject([{ path: 'parent.txt', session: parentId }]);
+      expect(claimsIn(repo).filter((c) => c.session !== parentId)).toEqual([]);
       expect(readEvents(repo).filter((e) => e.event === 'claim:released').map((e) => [e.path, e.session])).toEqual([['child.txt', childId]]);
       afterNested.open();
       expectExit(await parent.done, 0);
