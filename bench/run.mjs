@@ -6,7 +6,8 @@
 //  3. wake-up latency: from a release to the waiting process's grant
 //  4. the pre-commit guard on a big change
 //  5. flc serve round trips
-//  6. the shell gate on Bash commands (bench/shell.mjs)
+//  6. the shell gate on Bash commands (bench/shell-gate.mjs)
+//  7. shell attribution: a Bash call's pre+post hooks on 10,000 tracked files (bench/shell.mjs)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -189,4 +190,5 @@ for (const node of nodeBinaries()) {
 fs.rmSync(repo, { recursive: true, force: true });
 await import('./serve.mjs'); // flc serve with many waiting long-polls: bench/serve.mjs
 await import('./changes.mjs'); // owned changes: reference-transaction hook cost, guard with 1,000 owned files
-await import('./shell.mjs'); // the shell gate (PreToolUse on Bash) on 10,000 files: bench/shell.mjs
+await import('./shell-gate.mjs'); // the shell gate (PreToolUse on Bash) on 10,000 files
+await import('./shell.mjs'); // Bash pre+post hooks on 10,000 tracked files

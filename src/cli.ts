@@ -15,6 +15,7 @@ import { InitCommand } from './commands/init.js';
 import { LogCommand } from './commands/log.js';
 import { McpCommand } from './commands/mcp.js';
 import { ReleaseCommand } from './commands/release.js';
+import { RestoreCommand } from './commands/restore.js';
 import { RenewCommand } from './commands/renew.js';
 import { SnapshotsCommand } from './commands/snapshots.js';
 import { UndoCommand } from './commands/undo.js';
@@ -43,6 +44,7 @@ const COMMANDS = [
   GuardCommand,
   CommitCommand,
   AdoptCommand,
+  RestoreCommand,
   HookClaudeCommand,
   ServeCommand,
   McpCommand,

@@ -21,6 +21,8 @@ export { DEFAULT_CONFIG, CONFIG_KEYS, type Config, type ConfigKey, type ReleaseP
 export { CLAIM_KINDS, holderLabel, type Claim, type ClaimKind, type Holder, type Waiter, type SessionRecord, type DbData } from './core/types.js';
 export { CLAIM_TOOLS, CLAIM_TOOL_NAMES, CLAIM_PROTOCOL, runClaimTool, type ToolSpec, type ToolResult, type ToolContext, type ClaimToolName } from './agents/tools.js';
 export { describeRefusal } from './agents/refusal.js';
+export { ShellChangesService, type ShellReport, type RestoreResult } from './coordinator/shell-changes.js';
+export type { KeptVersion, Attribution } from './core/shell-changes.js';
 export { parseAssignments, showConfigValue, assertConfigKey } from './core/config.js';
 export { analyzeCommand, type ShellAnalysis, type SimpleCommand, type GitIntent, type GitEffect, type WriteTarget, type ShellWord } from './core/shell.js';
 export type { ShellCheckInput, ShellDecision, ShellFinding } from './coordinator/shell.js';

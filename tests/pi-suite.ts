@@ -1,7 +1,7 @@
 // The Pi extension's test suite, run once per Pi line (tests/integration/pi*.test.ts): each
 // test drives the real Pi CLI headless (`--mode json`, or RPC) with a scripted model (Pi's faux
 // provider), in a repository set up as the README says, with Pi's home in a temp directory.
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -282,6 +282,38 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
       const undo = await flc(['undo'], { cwd: repo });
       expect(undo.code, undo.stderr).toBe(0);
       expect(fs.readFileSync(path.join(repo, 'mine.txt'), 'utf8')).toBe('pi work\n');
+    }, 90_000);
+
+    // Issue 11, after a command runs: what Pi's bash changes is the session's.
+    it("owns what its bash creates (the guard then refuses another session's sweep), and tells the model when bash changes another session's file", async () => {
+      const project = await piProject();
+      const { repo } = project;
+      await flc(['claim', 'theirs.txt'], { cwd: repo, env: { FLC_SESSION: 'cli-owner' } });
+      fs.writeFileSync(path.join(repo, 'theirs.txt'), 'cli work\n');
+      await flc(['release', '--all'], { cwd: repo, env: { FLC_SESSION: 'cli-owner' } });
+      const run = await drive(project, [
+        { tool: 'bash', args: { command: `echo hi > made-by-bash.txt && python3 -c "open('py.txt','w').write('py')"` } },
+        // Not sed -i: the shell gate refuses that before it runs. A python write it cannot read is found after.
+        { tool: 'bash', args: { command: `python3 -c "open('theirs.txt','w').write('pi work')"` } },
+        { text: 'done' },
+      ]);
+      expect(run.code, run.stderr).toBe(0);
+      const db = readDb(repo) as { changes?: Array<{ path: string; session: string }> };
+      const owners = Object.fromEntries((db.changes ?? []).map((c) => [c.path, c.session]));
+      const pi = owners['made-by-bash.txt'];
+      expect(pi).toMatch(/^pi:[\w-]+$/);
+      expect(owners).toEqual({ 'made-by-bash.txt': pi, 'py.txt': pi, 'theirs.txt': 'cli-owner' });
+      const results = run.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((e) => e.type === 'tool_execution_end');
+      const told = results[1].result.content.map((c: { text?: string }) => c.text ?? '').join('\n');
+      expect(told).toContain('theirs.txt held uncommitted changes of session cli-owner; your command changed it');
+      expect(told).toContain('flc restore theirs.txt --from cli-owner');
+      expect(run.stderr).toContain("a shell command changed other sessions' files: theirs.txt (owned by cli-owner");
+      expect((await flc(['restore', 'theirs.txt', '--from', 'cli-owner'], { cwd: repo })).code).toBe(0);
+      expect(fs.readFileSync(path.join(repo, 'theirs.txt'), 'utf8')).toBe('cli work\n');
+      // Another session's sweeping commit does not take what Pi's bash made.
+      const sweep = spawnSync('sh', ['-c', 'git add -A && git commit -q -m sweep'], { cwd: repo, encoding: 'utf8', env: cleanEnv({ FLC_SESSION: 'someone-else' }) });
+      expect(sweep.status).not.toBe(0);
+      expect(sweep.stderr).toContain('made-by-bash.txt');
     }, 90_000);
 
     it('fails open, with a warning, when flc itself fails', async () => {

@@ -12,6 +12,8 @@ export interface ClaudePayload {
   agentId?: string | undefined;
   cwd?: string | undefined;
   toolName?: string | undefined;
+  /** The tool call's id (PreToolUse and PostToolUse of one call carry the same). */
+  toolUseId?: string | undefined;
   /** The file an edit tool targets, as given (absolute in practice). */
   filePath?: string | undefined;
   /** Bash: the command line it will run. */
@@ -58,6 +60,7 @@ export function parseClaudePayload(input: string): ParseResult {
       agentId: text(raw.agent_id),
       cwd: text(raw.cwd),
       toolName: text(raw.tool_name),
+      toolUseId: text(raw.tool_use_id),
       filePath: text(toolInput.file_path) ?? text(toolInput.notebook_path),
       command: typeof toolInput.command === 'string' && toolInput.command.length <= MAX_COMMAND ? toolInput.command : undefined,
       source: text(raw.source),

@@ -21,6 +21,8 @@ export interface Config {
   'guard.otherWorktrees': WorktreePolicy;
   /** Whether another session's uncommitted (owned) changes block a write/exclusive claim of the file. */
   'changes.claims': ChangesClaimPolicy;
+  /** Whether agents' shell commands are watched: what they change becomes the session's owned changes (core/shell-changes). */
+  'shell.track': boolean;
   /** Pi tools whose target file the Pi extension claims before they run. */
   'pi.blockedTools': string[];
   /** How many working-tree snapshots (taken before a command discards changes) are kept. */
@@ -39,6 +41,7 @@ export const DEFAULT_CONFIG: Config = {
   'guard.mode': 'block',
   'guard.otherWorktrees': 'warn',
   'changes.claims': 'block',
+  'shell.track': true,
   'pi.blockedTools': ['edit', 'write'],
   'pi.showDiagnostics': true,
   'snapshots.keep': 50,
@@ -103,6 +106,11 @@ export const CONFIG_KEYS: { [K in keyof Config]: KeySpec<K> } = {
     describe: "block: a file holding another session's uncommitted changes cannot be claimed for writing until they are committed, handed over or adopted; allow: it can (the changes stay theirs)",
     parse: oneOf(CHANGES_CLAIM_POLICIES, 'changes.claims'),
     show: (value) => value,
+  },
+  'shell.track': {
+    describe: "watch agents' shell commands (Claude Code Bash, Pi bash): files they change become the session's owned changes, and other sessions' files they change are reported and kept restorable: true or false",
+    parse: boolean('shell.track'),
+    show: (value) => String(value),
   },
   'pi.blockedTools': {
     describe: 'Pi tools whose target file the Pi extension claims before they run (comma-separated)',

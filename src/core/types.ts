@@ -1,4 +1,5 @@
 import type { OwnedChange } from './changes.js';
+import type { KeptVersion } from './shell-changes.js';
 
 export const CLAIM_KINDS = ['read', 'write', 'exclusive'] as const;
 export type ClaimKind = (typeof CLAIM_KINDS)[number];
@@ -74,6 +75,8 @@ export interface DbData {
   sessions: SessionRecord[];
   /** Files watched for, or holding, a session's uncommitted changes (core/changes); absent when none. */
   changes?: OwnedChange[] | undefined;
+  /** Versions of files kept in git's object store so `flc restore` can put them back (core/shell-changes); absent when none. */
+  kept?: KeptVersion[] | undefined;
   /** Next waiter sequence number. */
   nextSeq: number;
 }

@@ -84,6 +84,15 @@ const CHANGE: Record<string, FieldCheck> = {
   since: optionalTime,
 };
 
+/** A kept version of a file (core/shell-changes). */
+const KEPT: Record<string, FieldCheck> = {
+  path: text,
+  worktree: anyText,
+  session: text,
+  blob: text,
+  at: time,
+};
+
 /**
  * The lists this version checks, entry by entry; an optional list may be absent (read as empty).
  * Other top-level keys are kept untouched.
@@ -93,6 +102,7 @@ const LISTS: Record<string, { shape: Record<string, FieldCheck>; optional?: true
   waiters: { shape: WAITER },
   sessions: { shape: SESSION },
   changes: { shape: CHANGE, optional: true },
+  kept: { shape: KEPT, optional: true },
 };
 
 /** Why `entry` is not a valid entry of the shape, or null when it is. */

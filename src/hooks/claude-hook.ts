@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ClaudePayload, SHELL_TOOL, forkOrigin, isEditTool, parseClaudePayload } from '../agents/claude.js';
+import { type ClaudePayload, forkOrigin, isEditTool, parseClaudePayload } from '../agents/claude.js';
 import { SESSION_END_BUDGET_MS, hookWaitLimitMs, installedHookTimeoutMs } from '../agents/claude-timeouts.js';
 import { describeRefusal } from '../agents/refusal.js';
 import { Coordinator } from '../coordinator.js';
@@ -14,13 +14,16 @@ import { hookSession } from '../identity.js';
 import * as sessionRepos from './session-stores.js';
 import { settingsHookTimeoutMs } from './settings-timeout.js';
 import { gateShellCommand } from './shell-pre.js';
+import { afterShell, beforeShell, finishOpenShells, isShellTool } from './claude-shell.js';
 
-/** What the hook process does: its exit code, the lines it writes to stderr, and (SessionStart only) a JSON answer on stdout. */
+/** What the hook process does: its exit code, the lines it writes to stderr, and (only to say something) a JSON answer on stdout. */
 export interface HookOutcome {
   exitCode: 0 | 2;
   stderr: string[];
   /** A message for the user (`systemMessage`: shown to the user, not the model). */
-  systemMessage?: string;
+  systemMessage?: string | undefined;
+  /** Context for the model (`hookSpecificOutput.additionalContext`; PostToolUse sends it next to the tool result). */
+  additionalContext?: { event: string; text: string } | undefined;
 }
 
 const ALLOW: HookOutcome = { exitCode: 0, stderr: [] };
@@ -59,9 +62,19 @@ interface HookContext {
 async function dispatch(context: HookContext): Promise<HookOutcome> {
   const { payload, session } = context;
   if (payload.event === 'PreToolUse' && isEditTool(payload.toolName)) return claimForEdit(context);
-  if (payload.event === 'PreToolUse' && payload.toolName === SHELL_TOOL) return checkShellCommand(context);
 
   const coordinator = coordinatorFor(payload.cwd ?? process.cwd(), context.process);
+  if (isShellTool(payload.toolName)) {
+    // What an agent's shell command changes is its session's (see coordinator/shell-changes).
+    const holder = { session, agent: payload.agentId };
+    if (payload.event === 'PreToolUse') {
+      // The gate first: a refused command never runs, so it opens no window.
+      const gate = await checkShellCommand(context, coordinator);
+      if (gate.exitCode !== 0) return gate;
+      return { ...ALLOW, ...(await beforeShell(coordinator, holder, payload.toolUseId)) };
+    }
+    if (payload.event === 'PostToolUse') return { ...ALLOW, ...(await afterShell(coordinator, holder, payload.toolUseId)) };
+  }
   switch (payload.event) {
     case 'SessionStart': {
       sessionRepos.pruneOld();
@@ -78,7 +91,7 @@ async function dispatch(context: HookContext): Promise<HookOutcome> {
       // A turn that ended without Stop (an API error, an interrupt) is over once the next prompt comes.
       if (coordinator) await takeOver(context, coordinator);
       await forEachRepo(context, coordinator, (c) => endTurn(c, session, 'all'));
-      return ALLOW;
+      return { ...ALLOW, ...(await finishOpenShells(coordinator, session, (agent) => !agent)) }; // background subagents may still run
     case 'PostToolUse':
       if (!coordinator) return ALLOW;
       if (coordinator.store.config().release === 'edit' && isEditTool(payload.toolName) && payload.filePath) {
@@ -92,17 +105,19 @@ async function dispatch(context: HookContext): Promise<HookOutcome> {
       await coordinator.renew(session);
       return ALLOW;
     case 'Stop':
-    case 'StopFailure':
+    case 'StopFailure': {
       // Subagents may still run in the background after the main agent stops (Claude Code 2.1
       // lists them in background_tasks): they keep their claims until their own SubagentStop.
       // A subagent not listed has ended, even without a SubagentStop (a crash): its claims go.
       // StopFailure does not say, so every subagent keeps its claims then.
       await forEachRepo(context, coordinator, (c) => endTurn(c, session, payload.event === 'StopFailure' ? 'all' : (payload.runningSubagents ?? [])));
-      return ALLOW;
+      const running = payload.event === 'StopFailure' ? null : (payload.runningSubagents ?? []);
+      return { ...ALLOW, ...(await finishOpenShells(coordinator, session, (agent) => !agent || (running !== null && !running.includes(agent)))) };
+    }
     case 'SubagentStop':
       if (payload.agentId) await forEachRepo(context, coordinator, (c) => c.release({ session, agent: payload.agentId, all: true }));
       else await coordinator?.renew(session);
-      return ALLOW;
+      return { ...ALLOW, ...(payload.agentId ? await finishOpenShells(coordinator, session, (agent) => agent === payload.agentId) : {}) };
     case 'SessionEnd':
       return endSession(context, coordinator);
     default:
@@ -138,10 +153,9 @@ async function claimForEdit(context: HookContext): Promise<HookOutcome> {
 }
 
 /** Bash: refuse what would destroy or take others' work, claim obvious writes, snapshot before discarding (hooks/shell-pre). */
-async function checkShellCommand(context: HookContext): Promise<HookOutcome> {
+async function checkShellCommand(context: HookContext, coordinator: Coordinator | null): Promise<HookOutcome> {
   const { payload, session, env } = context;
   const cwd = payload.cwd ?? process.cwd();
-  const coordinator = payload.command ? coordinatorFor(cwd, context.process) : null;
   if (!coordinator || !payload.command) return ALLOW;
   const timeoutMs = hookWaitLimitMs(coordinator.store.config().waitTimeout, installedHookTimeoutMs(env));
   const outcome = await gateShellCommand(coordinator, { session, agent: payload.agentId, command: payload.command, cwd, timeoutMs, via: 'Claude Code' });

@@ -13,11 +13,15 @@ const INPUT_TIMEOUT_MS = 2000;
 export async function hookMain(): Promise<never> {
   const input = await readStdin(MAX_INPUT, INPUT_TIMEOUT_MS);
   const outcome = input.problem ? await warnAndJournal(`${input.problem}; allowed`, process.env) : await runClaudeHook(input.text, process.env);
-  if (outcome.systemMessage) {
+  if (outcome.systemMessage || outcome.additionalContext) {
+    const answer = {
+      ...(outcome.systemMessage ? { systemMessage: outcome.systemMessage } : {}),
+      ...(outcome.additionalContext ? { hookSpecificOutput: { hookEventName: outcome.additionalContext.event, additionalContext: outcome.additionalContext.text } } : {}),
+    };
     try {
-      fs.writeSync(1, `${JSON.stringify({ systemMessage: outcome.systemMessage })}\n`);
+      fs.writeSync(1, `${JSON.stringify(answer)}\n`);
     } catch {
-      // stdout closed: the journal still has the session's start
+      // stdout closed: the journal still has what happened
     }
   }
   for (const line of outcome.stderr) {

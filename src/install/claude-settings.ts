@@ -45,7 +45,7 @@ export function flcHookPlan(launcher: HookLauncher | string, waitTimeoutMs: numb
     // work, write targets claimed). No `if` condition: a condition holds one permission rule, and
     // any command may write through a redirection, so every Bash call needs the check.
     PreToolUse: { matcher: `${EDIT_TOOL_MATCHER}|${SHELL_TOOL}`, hooks: [{ type: 'command', command: `${HOOK_TIMEOUT_ENV}=${preToolTimeout} ${command}`, timeout: preToolTimeout }] },
-    PostToolUse: { matcher: EDIT_TOOL_MATCHER, hooks: [{ type: 'command', command, timeout: 30 }] },
+    PostToolUse: { matcher: `${EDIT_TOOL_MATCHER}|${SHELL_TOOL}`, hooks: [{ type: 'command', command, timeout: 30 }] },
     Stop: plain(30),
     SubagentStop: plain(30),
     SessionEnd: plain(10),

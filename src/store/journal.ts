@@ -22,7 +22,10 @@ export type EventName =
   | 'shell:refused'
   | 'shell:unparsed'
   | 'snapshot:saved'
-  | 'snapshot:restored';
+  | 'snapshot:restored'
+  | 'changes:overwritten'
+  | 'changes:ambiguous'
+  | 'changes:restored';
 
 /** One line of events.jsonl. */
 export interface JournalEvent {

@@ -13,7 +13,9 @@
  * CLI) holds it, and is blocked with the holder named if it stays held. Claims are released when
  * Pi is truly idle (`agent_settled`; `agent_end` on Pi < 0.80.4) and at session shutdown. Adds the
  * file_claiming_* tools, /file-claiming-config, /file-claiming-locks, a footer status and claim:*
- * events on pi.events. Shell commands (`bash`, `powershell`) run as this session: FLC_SESSION.
+ * events on pi.events. Shell commands (`bash`, `powershell`) run as this session: FLC_SESSION, and
+ * what they change becomes this session's owned changes; when one changes another session's
+ * files, the tool result and a notification say so, and `flc restore` puts their version back.
  *
  * It uses flc in-process when `file-lock-coordinator` is installed in the project (a dev
  * dependency), else the project's `node_modules/.bin/flc`, else `flc` on PATH. If flc itself
@@ -69,6 +71,9 @@ interface Backend {
 	checkCommand(session: string, command: string, cwd: string): Promise<{ allowed: boolean; reason: string | null }>;
 	config(): Promise<Record<string, string>>;
 	setConfig(assignments: string[]): Promise<Record<string, string>>;
+	/** Shell attribution (library mode only): the look before a bash call, and what it changed after. */
+	shellBegin?(session: string, id: string): Promise<void>;
+	shellFinish?(session: string, id: string): Promise<{ forModel: string | null; forUser: string | null } | null>;
 }
 
 /** Seed option names (pi-file-claiming) and the flc config keys they map to. */
@@ -80,6 +85,9 @@ const SEED_KEYS: Record<string, string> = {
 };
 
 const STATUS_KEY = "flc";
+
+/** Pi's shell tools: what they change is attributed to the session. */
+const SHELL_TOOLS: readonly string[] = ["bash", "powershell"];
 
 /** Marks flc's extension file, so the project copy can tell that the personal one is installed. */
 const MARKER = "flc — File Lock Coordinator — for Pi.";
@@ -322,6 +330,33 @@ export default function flcExtension(pi: ExtensionAPI) {
 		});
 	}
 
+	// What a shell command changes is this session's (flc's shell attribution; library mode).
+	// Registered after the edit gate, so a call refused before it runs opens no window.
+	pi.on("tool_call", async (event, ctx) => {
+		if (!SHELL_TOOLS.includes(event.toolName)) return;
+		try {
+			const b = await getBackend(ctx.cwd);
+			await b?.shellBegin?.(session, event.toolCallId);
+		} catch (error) {
+			warn(ctx, `could not look at the working tree before ${event.toolName} (${message(error)}); its changes are not attributed`);
+		}
+	});
+
+	pi.on("tool_result", async (event, ctx) => {
+		if (!SHELL_TOOLS.includes(event.toolName)) return;
+		let report: { forModel: string | null; forUser: string | null } | null | undefined;
+		try {
+			const b = await getBackend(ctx.cwd);
+			report = await b?.shellFinish?.(session, event.toolCallId);
+		} catch (error) {
+			warn(ctx, `could not attribute what ${event.toolName} changed (${message(error)})`);
+			return;
+		}
+		if (report?.forUser) warn(ctx, report.forUser.replace(/^flc: /, ""));
+		if (report?.forModel) return { content: [...event.content, { type: "text" as const, text: report.forModel }] };
+		return;
+	});
+
 	pi.registerCommand("file-claiming-config", {
 		description: "Show flc's settings, or change them: key=value ...",
 		handler: async (args, ctx) => {
@@ -543,6 +578,8 @@ function versionAtLeast(version: string, wanted: [number, number, number]): bool
 }
 
 function libraryBackend(lib: typeof import("file-lock-coordinator"), coordinator: InstanceType<typeof lib.Coordinator>): Backend {
+	// An flc without shell attribution (older than this extension) simply does not offer it.
+	const shell = typeof lib.ShellChangesService === "function" ? new lib.ShellChangesService(coordinator.repo, coordinator.store) : undefined;
 	const show = (config: Record<string, unknown>) =>
 		Object.fromEntries(Object.keys(lib.CONFIG_KEYS).map((key) => [key, lib.showConfigValue(key as never, config[key] as never)]));
 	return {
@@ -577,6 +614,17 @@ function libraryBackend(lib: typeof import("file-lock-coordinator"), coordinator
 		async setConfig(assignments) {
 			return show((await coordinator.store.updateConfig(lib.parseAssignments(assignments))) as unknown as Record<string, unknown>);
 		},
+		...(shell
+			? {
+					async shellBegin(session: string, id: string) {
+						await shell.begin({ session }, id);
+					},
+					async shellFinish(session: string, id: string) {
+						const report = await shell.finish({ session }, id);
+						return report && { forModel: report.forModel, forUser: report.forUser };
+					},
+				}
+			: {}),
 	};
 }
 

@@ -9,6 +9,7 @@ import { cases as nested } from './nested.cases.js';
 import { cases as payloads } from './payloads.cases.js';
 import { cases as session } from './session.cases.js';
 import { cases as shell } from './shell.cases.js';
+import { cases as shellAfter } from './shell-after.cases.js';
 import { cases as subagents } from './subagents.cases.js';
 import { cases as timeouts } from './timeouts.cases.js';
 import { cases as turnEndings } from './turn-endings.cases.js';
@@ -35,4 +36,5 @@ describeReal('the real Claude Code CLI', () => {
   nested();
   identity();
   shell();
+  shellAfter();
 });

@@ -33,6 +33,11 @@ describe('Claude Code payloads', () => {
     if (!r.ok) throw new Error(r.problem);
     return r.payload;
   };
+  it('carry the tool call id that ties a PreToolUse to its PostToolUse (tool_use_id)', () => {
+    expect(parse({ hook_event_name: 'PostToolUse', tool_name: 'Bash', tool_use_id: 'toolu_01abc', tool_input: { command: 'ls' } })).toMatchObject({ toolName: 'Bash', toolUseId: 'toolu_01abc' });
+    expect(parse({ tool_use_id: 7 }).toolUseId).toBeUndefined();
+  });
+
   it('tell from background_tasks which subagents are still in flight (their id is the agent_id)', () => {
     const running = (tasks: unknown) => parse({ background_tasks: tasks }).runningSubagents;
     expect(running([{ id: 'a0df84ea87178d226', type: 'subagent', status: 'running', description: 'd', agent_type: 'general-purpose' }])).toEqual(['a0df84ea87178d226']);
@@ -104,6 +109,12 @@ describe('hook timeouts', () => {
 
   it('installs only events every Claude Code version knows (an unknown one voids the settings file on 2.0.x)', () => {
     expect(Object.keys(flcHookPlan('flc hook claude', 60_000)).sort()).toEqual(['PostToolUse', 'PreToolUse', 'SessionEnd', 'SessionStart', 'Stop', 'SubagentStop', 'UserPromptSubmit']);
+  });
+
+  it('hooks Bash before and after it runs (shell attribution), next to the edit tools', () => {
+    const plan = flcHookPlan('flc hook claude', 60_000);
+    expect(plan.PreToolUse!.matcher).toBe('Edit|Write|MultiEdit|NotebookEdit|Bash');
+    expect(plan.PostToolUse!.matcher).toBe('Edit|Write|MultiEdit|NotebookEdit|Bash');
   });
 
   it('recognise flc\'s entries in every form flc has written', () => {
