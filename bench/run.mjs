@@ -8,6 +8,8 @@
 //  5. flc serve round trips
 //  6. the shell gate on Bash commands (bench/shell-gate.mjs)
 //  7. shell attribution: a Bash call's pre+post hooks on 10,000 tracked files (bench/shell.mjs)
+//  8. Claude Code's hooks with the real CLI, per hook mode (bench/claude-hooks.mjs)
+//  9. the Pi extension in library mode against CLI mode (bench/pi-modes.mjs)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -188,7 +190,9 @@ for (const node of nodeBinaries()) {
 }
 
 fs.rmSync(repo, { recursive: true, force: true });
-await import('./serve.mjs'); // flc serve with many waiting long-polls: bench/serve.mjs
 await import('./changes.mjs'); // owned changes: reference-transaction hook cost, guard with 1,000 owned files
 await import('./shell-gate.mjs'); // the shell gate (PreToolUse on Bash) on 10,000 files
 await import('./shell.mjs'); // Bash pre+post hooks on 10,000 tracked files
+await import('./claude-hooks.mjs'); // real Claude Code, command against mcp hooks: bench/claude-hooks.mjs
+await import('./pi-modes.mjs'); // the Pi extension, in-process against a process per edit: bench/pi-modes.mjs
+await import('./serve.mjs'); // flc serve with many waiting long-polls: bench/serve.mjs (last: it ends the process)

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // CommonJS on purpose (see bin/package.json): the fastest start Node offers. Agent hooks run on
-// every edit, so `flc hook claude` loads a bundle of its own, without the command-line framework.
+// every edit, so `flc hook claude` (and `flc mcp --hooks-only`, the hooks' MCP server) loads a
+// bundle of its own, without the command-line framework.
 'use strict';
 const path = require('node:path');
 
 const args = process.argv.slice(2);
-const bundle = path.join(__dirname, '..', 'dist', args.length === 2 && args[0] === 'hook' && args[1] === 'claude' ? 'hook.cjs' : 'cli.cjs');
+const hookPath = args.length === 2 && ((args[0] === 'hook' && args[1] === 'claude') || (args[0] === 'mcp' && args[1] === '--hooks-only'));
+const bundle = path.join(__dirname, '..', 'dist', hookPath ? 'hook.cjs' : 'cli.cjs');
 
 const run = compileWithCodeCache(bundle);
 if (run) run();

@@ -55,6 +55,8 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): NodeJS
   delete env.CLAUDE_CODE_SESSION_ID;
   delete env.PI_SESSION_ID;
   delete env.FORCE_COLOR;
+  // `flc init --claude` installs command hooks unless a test asks for mcp (--hooks=mcp).
+  env.FLC_CLAUDE_HOOKS ??= 'command';
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

@@ -19,6 +19,8 @@ export class HookClaudeCommand extends FlcCommand {
       - \`Stop\`: with \`release = turn\` (default), releases the session's claims. \`SubagentStop\` releases that subagent's claims. \`SessionEnd\` releases everything the session holds.
       - Every event renews the session's claims.
 
+      With \`flc init --claude --hooks=mcp\` (Claude Code 2.1.118+), Claude Code calls the same logic as the tool \`claude_hook\` of the session's \`flc mcp --hooks-only\` server instead, without a process per hook; SessionStart and SessionEnd still run this command.
+
       Prints nothing on success. On bad input or an internal error it allows (exit 0) with one warning line on stderr. Set it up with \`flc init --claude\`.
 
       Exit codes: 0 allow, 2 the edit is refused (PreToolUse only).

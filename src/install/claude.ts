@@ -4,8 +4,9 @@ import { FlcError } from '../core/errors.js';
 import type { RepoInfo } from '../git/repo.js';
 import { CLAUDE_DEFAULT_HOOK_TIMEOUT_S, HOOK_TIMEOUT_ENV, hookWaitLimitMs, installedHookTimeoutMs, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
 import { formatDuration } from '../core/duration.js';
-import { type HookCommand, type HookLauncher, flcHooksIn, hasFlcHooks, matcherCovers, mergeFlcHooks, removeFlcHooks } from './claude-settings.js';
+import { type FlcHookEntry, type HookLauncher, type HookMode, flcHooksIn, hasFlcHooks, matcherCovers, mergeFlcHooks, removeFlcHooks } from './claude-settings.js';
 import { SHELL_TOOL } from '../agents/claude.js';
+import { MCP_SERVER_NAME } from '../agents/claude-mcp-hook.js';
 
 const LOCAL_BIN = '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/flc';
 
@@ -39,12 +40,15 @@ export function claudeSettingsPath(repo: RepoInfo, local: boolean): string {
   return path.join(repo.root, '.claude', local ? 'settings.local.json' : 'settings.json');
 }
 
-export function installClaudeHooks(repo: RepoInfo, options: { local: boolean; waitTimeoutMs: number }): { file: string; changed: boolean; command: string } {
+export function installClaudeHooks(repo: RepoInfo, options: { local: boolean; waitTimeoutMs: number; mode?: HookMode }): { file: string; changed: boolean; command: string } {
   const file = claudeSettingsPath(repo, options.local);
   const before = readSettings(file);
   const launcher = claudeHookLauncher(repo);
   const command = launcher.command;
-  const after = mergeFlcHooks(before ?? {}, launcher, options.waitTimeoutMs);
+  const mode = options.mode ?? 'command';
+  let after = mergeFlcHooks(before ?? {}, launcher, options.waitTimeoutMs, mode);
+  // A project's .mcp.json server runs only once approved; the hooks need it, so approve it here.
+  after = mode === 'mcp' ? approveMcpServer(after) : withoutMcpApproval(after);
   const text = JSON.stringify(after, null, 2) + '\n';
   if (before !== null && JSON.stringify(before, null, 2) + '\n' === text) return { file, changed: false, command };
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -52,23 +56,40 @@ export function installClaudeHooks(repo: RepoInfo, options: { local: boolean; wa
   return { file, changed: true, command };
 }
 
-/** Removes flc's hooks from both settings files; other keys and hooks stay. Returns the files changed. */
+function approveMcpServer(settings: Record<string, unknown>): Record<string, unknown> {
+  const list = Array.isArray(settings.enabledMcpjsonServers) ? (settings.enabledMcpjsonServers as unknown[]) : [];
+  return list.includes(MCP_SERVER_NAME) ? settings : { ...settings, enabledMcpjsonServers: [...list, MCP_SERVER_NAME] };
+}
+
+function withoutMcpApproval(settings: Record<string, unknown>): Record<string, unknown> {
+  if (!Array.isArray(settings.enabledMcpjsonServers) || !settings.enabledMcpjsonServers.includes(MCP_SERVER_NAME)) return settings;
+  const rest = (settings.enabledMcpjsonServers as unknown[]).filter((name) => name !== MCP_SERVER_NAME);
+  const { enabledMcpjsonServers: _dropped, ...others } = settings;
+  return rest.length ? { ...others, enabledMcpjsonServers: rest } : others;
+}
+
+/** Removes flc's hooks (and its approval of the flc MCP server) from both settings files; other keys and hooks stay. Returns the files changed. */
 export function uninstallClaudeHooks(repo: RepoInfo): string[] {
   const changed: string[] = [];
   for (const local of [false, true]) {
     const file = claudeSettingsPath(repo, local);
     const settings = readSettings(file);
-    if (!settings || !hasFlcHooks(settings)) continue;
-    fs.writeFileSync(file, JSON.stringify(removeFlcHooks(settings), null, 2) + '\n');
+    if (!settings) continue;
+    const after = withoutMcpApproval(removeFlcHooks(settings));
+    if (!hasFlcHooks(settings) && after === settings) continue;
+    fs.writeFileSync(file, JSON.stringify(after, null, 2) + '\n');
     changed.push(file);
   }
   return changed;
 }
 
-/** The MCP server entry for `.mcp.json` (which expands `${VAR:-default}` in commands). */
-export function mcpServerEntry(repo: RepoInfo): { command: string; args: string[] } {
+/**
+ * The MCP server entry for `.mcp.json` (which expands `${VAR:-default}` in commands). Without the
+ * claim tools it is `flc mcp --hooks-only`: the hooks' server, invisible to the model.
+ */
+export function mcpServerEntry(repo: RepoInfo, claimTools = true): { command: string; args: string[] } {
   const local = fs.existsSync(path.join(repo.root, 'node_modules', '.bin', 'flc'));
-  return { command: local ? '${CLAUDE_PROJECT_DIR:-.}/node_modules/.bin/flc' : 'flc', args: ['mcp'] };
+  return { command: local ? '${CLAUDE_PROJECT_DIR:-.}/node_modules/.bin/flc' : 'flc', args: claimTools ? ['mcp'] : ['mcp', '--hooks-only'] };
 }
 
 function isFlcMcpServer(entry: unknown): boolean {
@@ -76,27 +97,36 @@ function isFlcMcpServer(entry: unknown): boolean {
   return Boolean(e && typeof e.command === 'string' && /(^|\/)flc$/.test(e.command) && Array.isArray(e.args) && e.args[0] === 'mcp');
 }
 
-/** Registers `flc mcp` as the project's MCP server `flc` in `.mcp.json`, keeping the other servers. */
-export function installMcpServer(repo: RepoInfo): { file: string; changed: boolean } {
+function servesClaimTools(entry: unknown): boolean {
+  return isFlcMcpServer(entry) && !(entry as { args: unknown[] }).args.includes('--hooks-only');
+}
+
+/**
+ * Registers `flc mcp` as the project's MCP server `flc` in `.mcp.json`, keeping the other servers:
+ * with the claim tools when asked (or when they are registered already), else hooks only.
+ */
+export function installMcpServer(repo: RepoInfo, options: { claimTools?: boolean } = {}): { file: string; changed: boolean; claimTools: boolean } {
   const file = path.join(repo.root, '.mcp.json');
   const before = readSettings(file) ?? {};
   const servers = (before.mcpServers && typeof before.mcpServers === 'object' ? before.mcpServers : {}) as Record<string, unknown>;
   if (servers.flc !== undefined && !isFlcMcpServer(servers.flc)) {
-    throw new FlcError('BAD_INPUT', `${file} already has an MCP server named "flc" that is not flc's`, 'rename that server, then run flc init --claude --mcp again');
+    throw new FlcError('BAD_INPUT', `${file} already has an MCP server named "flc" that is not flc's`, 'rename that server, then run flc init --claude again');
   }
-  const after = { ...before, mcpServers: { ...servers, flc: mcpServerEntry(repo) } };
+  const claimTools = options.claimTools !== false && (options.claimTools === true || servesClaimTools(servers.flc));
+  const after = { ...before, mcpServers: { ...servers, flc: mcpServerEntry(repo, claimTools) } };
   const text = JSON.stringify(after, null, 2) + '\n';
-  if (JSON.stringify(before, null, 2) + '\n' === text) return { file, changed: false };
+  if (JSON.stringify(before, null, 2) + '\n' === text) return { file, changed: false, claimTools };
   fs.writeFileSync(file, text);
-  return { file, changed: true };
+  return { file, changed: true, claimTools };
 }
 
-/** Removes the `flc` server from `.mcp.json` if init put it there. Returns whether it did. */
-export function uninstallMcpServer(repo: RepoInfo): boolean {
+/** Removes the `flc` server from `.mcp.json` if init put it there (`hooksOnly`: only the hooks' server, not one serving the claim tools). Returns whether it did. */
+export function uninstallMcpServer(repo: RepoInfo, options: { hooksOnly?: boolean } = {}): boolean {
   const file = path.join(repo.root, '.mcp.json');
   const settings = readSettings(file);
   const servers = settings?.mcpServers as Record<string, unknown> | undefined;
   if (!settings || !servers || !isFlcMcpServer(servers.flc)) return false;
+  if (options.hooksOnly && servesClaimTools(servers.flc)) return false;
   const { flc: _removed, ...rest } = servers;
   fs.writeFileSync(file, JSON.stringify({ ...settings, mcpServers: rest }, null, 2) + '\n');
   return true;
@@ -144,12 +174,13 @@ export function inspectClaudeHooks(repo: RepoInfo, waitTimeoutMs: number, env: N
     const hooks = settings ? flcHooksIn(settings) : [];
     if (!hooks.length) continue;
     const name = path.relative(repo.root, file);
-    const missing = [...new Set(hooks.map((h) => unresolvedCommand(h.hook.command, repo, env)).filter((m): m is string => m !== null))];
+    const missing = [...new Set(hooks.map((h) => (h.hook.type === 'mcp_tool' ? null : unresolvedCommand(h.hook.command, repo, env))).filter((m): m is string => m !== null))];
     checks.push(
       missing.length
         ? { name: 'claude hook', ok: false, detail: `${name}: the hook command cannot find flc (${missing.join('; ')}): Claude Code sessions edit uncoordinated`, fix: 'npm install (flc as a dev dependency) or npm install -g file-lock-coordinator; or flc init --claude again' }
         : { name: 'claude hook', ok: true, detail: `${name}: ${hooks.length} hook(s), command finds flc` },
     );
+    if (hooks.some((h) => h.hook.type === 'mcp_tool')) checks.push(mcpServerCheck(repo, name));
     const preTool = hooks.find((h) => h.event === 'PreToolUse');
     if (preTool) checks.push(timeoutCheck(name, preTool.hook, waitTimeoutMs));
     if (preTool && !hooks.some((h) => h.event === 'PreToolUse' && matcherCovers(h.matcher, SHELL_TOOL))) {
@@ -159,9 +190,23 @@ export function inspectClaudeHooks(repo: RepoInfo, waitTimeoutMs: number, env: N
   return checks;
 }
 
-function timeoutCheck(name: string, hook: HookCommand, waitTimeoutMs: number): ClaudeHookCheck {
-  const timeoutMs = (typeof hook.timeout === 'number' && hook.timeout > 0 ? hook.timeout : CLAUDE_DEFAULT_HOOK_TIMEOUT_S) * 1000;
-  const carried = installedHookTimeoutMs(envOfCommand(hook.command));
+/** mcp_tool hooks call the `flc` server of .mcp.json: without it every edit is refused. */
+function mcpServerCheck(repo: RepoInfo, name: string): ClaudeHookCheck {
+  let servers: Record<string, unknown> | undefined;
+  try {
+    servers = readSettings(path.join(repo.root, '.mcp.json'))?.mcpServers as Record<string, unknown> | undefined;
+  } catch (error) {
+    return { name: 'claude mcp', ok: false, detail: (error as Error).message, fix: 'fix .mcp.json, then flc init --claude' };
+  }
+  return isFlcMcpServer(servers?.[MCP_SERVER_NAME])
+    ? { name: 'claude mcp', ok: true, detail: `${name}: the hooks call the flc MCP server registered in .mcp.json` }
+    : { name: 'claude mcp', ok: false, detail: `${name}: the hooks call the MCP server "flc", which .mcp.json does not register: Claude Code refuses every edit`, fix: 'flc init --claude (or --hooks=command)' };
+}
+
+function timeoutCheck(name: string, hook: FlcHookEntry, waitTimeoutMs: number): ClaudeHookCheck {
+  const mcp = hook.type === 'mcp_tool';
+  const timeoutMs = (typeof hook.timeout === 'number' && hook.timeout > 0 ? hook.timeout : mcp ? CLAUDE_DEFAULT_MCP_HOOK_TIMEOUT_S : CLAUDE_DEFAULT_HOOK_TIMEOUT_S) * 1000;
+  const carried = mcp ? (typeof hook.input?.hook_timeout === 'number' ? hook.input.hook_timeout * 1000 : null) : installedHookTimeoutMs(envOfCommand(hook.command));
   const fix = 'flc init --claude (rewrites the hook timeout for the current waitTimeout)';
   if (carried === null) {
     return { name: 'claude wait', ok: false, detail: `${name}: the PreToolUse hook does not tell flc its timeout (installed by an older flc), so a long wait may be cancelled by Claude Code, which then makes the edit`, fix };
@@ -176,6 +221,8 @@ function timeoutCheck(name: string, hook: HookCommand, waitTimeoutMs: number): C
   return { name: 'claude wait', ok: true, detail: `${name}: PreToolUse timeout ${timeoutMs / 1000} s leaves room for waitTimeout ${formatDuration(waitTimeoutMs)}` };
 }
 
+/** Claude Code's own default for an mcp_tool hook without `timeout` (seconds). */
+const CLAUDE_DEFAULT_MCP_HOOK_TIMEOUT_S = 60;
 
 /** The `NAME=value` assignments a command starts with. */
 function envOfCommand(command: string): NodeJS.ProcessEnv {
@@ -226,6 +273,10 @@ export function syncClaudeHookTimeouts(repo: RepoInfo, waitTimeoutMs: number): s
     for (const { event, hook } of flcHooksIn(settings)) {
       if (event !== 'PreToolUse') continue;
       hook.timeout = timeout;
+      if (hook.type === 'mcp_tool') {
+        hook.input = { ...hook.input, hook_timeout: timeout };
+        continue;
+      }
       const bare = hook.command.replace(new RegExp(`^${HOOK_TIMEOUT_ENV}=\\S*\\s+`), '');
       hook.command = `${HOOK_TIMEOUT_ENV}=${timeout} ${bare}`;
     }

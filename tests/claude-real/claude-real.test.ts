@@ -6,6 +6,7 @@ import { cases as identity } from './identity.cases.js';
 import { cases as longTurn } from './long-turn.cases.js';
 import { cases as missingFlc } from './missing-flc.cases.js';
 import { cases as nested } from './nested.cases.js';
+import { cases as mcpHooks } from './mcp-hooks.cases.js';
 import { cases as payloads } from './payloads.cases.js';
 import { cases as session } from './session.cases.js';
 import { cases as shell } from './shell.cases.js';
@@ -37,4 +38,5 @@ describeReal('the real Claude Code CLI', () => {
   identity();
   shell();
   shellAfter();
+  mcpHooks();
 });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeAnthropic, Gate, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
 import { ROOT, cleanEnv, git } from '../helpers.js';
-import { bash, claimsIn, describeReal, sessionIdOf, startClaude, tempDir, write, expectExit } from './harness.js';
+import { HOOK_MODES, bash, claimsIn, describeReal, sessionIdOf, startClaude, tempDir, write, expectExit } from './harness.js';
 
 let api: FakeAnthropic;
 
@@ -21,7 +21,7 @@ export function cases(): void {
   afterAll(() => api?.close());
 
   describeReal('flc installed as a dev dependency from a packed checkout, then a real Claude Code session', () => {
-    it('npm install --save-dev <tarball>, npx flc init --claude, and the session claims, commits its own work through the guard and releases', async () => {
+    it.each(HOOK_MODES)('npm install --save-dev <tarball>, npx flc init --claude --hooks=%s, and the session claims, commits its own work through the guard and releases', async (mode) => {
       // The tarball a user would get from `npm pack` in a checkout (dist/ is built by `npm test`).
       expect(fs.existsSync(path.join(ROOT, 'dist', 'cli.cjs'))).toBe(true);
       const packs = tempDir('flc-pack-');
@@ -35,20 +35,26 @@ export function cases(): void {
       fs.writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'demo', version: '1.0.0', private: true }, null, 2));
       fs.writeFileSync(path.join(project, '.gitignore'), 'node_modules/\n');
       npm(project, 'install', '--save-dev', '--prefer-offline', '--no-audit', '--no-fund', path.join(packs, tarball!));
-      npm(project, 'exec', '--prefer-offline', '--', 'flc', 'init', '--claude');
+      npm(project, 'exec', '--prefer-offline', '--', 'flc', 'init', '--claude', `--hooks=${mode}`);
       const settings = fs.readFileSync(path.join(project, '.claude', 'settings.json'), 'utf8');
       expect(settings).toContain('node_modules/.bin/flc hook claude');
+      if (mode === 'mcp') {
+        expect(settings).toContain('"type": "mcp_tool"');
+        expect(JSON.parse(fs.readFileSync(path.join(project, '.mcp.json'), 'utf8')).mcpServers.flc).toEqual({ command: '${CLAUDE_PROJECT_DIR:-.}/node_modules/.bin/flc', args: ['mcp', '--hooks-only'] });
+      } else {
+        expect(settings).not.toContain('mcp_tool');
+      }
       git(project, 'add', '-A');
       git(project, 'commit', '-q', '-m', 'set up flc');
 
       const file = path.join(project, 'src', 'index.js');
       const midTurn = new Gate();
-      api.script('devdep', [
+      api.script(`devdep-${mode}`, [
         { tools: [write(file, 'console.log(1);\n')] },
         { gate: midTurn, tools: [bash('git add src/index.js && git commit -q -m "first feature"')] },
         { text: 'Done.' },
       ]);
-      const session = startClaude({ cwd: project, api: api.url, prompt: '[script:devdep] write and commit', noShim: true });
+      const session = startClaude({ cwd: project, api: api.url, prompt: `[script:devdep-${mode}] write and commit`, noShim: true });
       const id = await sessionIdOf(session);
       await midTurn.reached;
       expect(claimsIn(project)).toMatchObject([{ path: 'src/index.js', session: id }]);
@@ -64,7 +70,7 @@ export function cases(): void {
       expect(refused).toContain(id);
       midTurn.open();
       expectExit(await session.done, 0);
-      expect(api.toolResults('devdep')[1]!.content).toContain('EXIT=0');
+      expect(api.toolResults(`devdep-${mode}`)[1]!.content).toContain('EXIT=0');
       expect(git(project, 'log', '-1', '--format=%s').trim()).toBe('first feature');
       expect(claimsIn(project)).toEqual([]);
     }, 240_000);

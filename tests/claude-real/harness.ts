@@ -50,12 +50,16 @@ export function flcSync(cwd: string, ...args: string[]): string {
   return execFileSync(process.execPath, [FLC, ...args], { cwd, encoding: 'utf8', env: baseEnv({}), stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/** How a repository's hooks reach flc: a process per hook, or the session's `flc mcp` (mcp_tool hooks). */
+export type HookMode = 'command' | 'mcp';
+export const HOOK_MODES: HookMode[] = ['command', 'mcp'];
+
 /**
- * A git repository with `flc init --claude` done, as the README tells a user. With
- * `devDependency`, flc is in the project's node_modules/.bin (this checkout's shim), so the hooks
- * are installed to run it from there.
+ * A git repository with `flc init --claude` done, as the README tells a user (command hooks
+ * unless `hooks` says mcp). With `devDependency`, flc is in the project's node_modules/.bin (this
+ * checkout's shim), so the hooks are installed to run it from there.
  */
-export function makeClaudeRepo(options: { config?: string[]; devDependency?: boolean } = {}): string {
+export function makeClaudeRepo(options: { config?: string[]; devDependency?: boolean; hooks?: HookMode } = {}): string {
   const repo = makeRepo();
   if (options.devDependency) {
     fs.mkdirSync(path.join(repo, 'node_modules', '.bin'), { recursive: true });
@@ -63,7 +67,7 @@ export function makeClaudeRepo(options: { config?: string[]; devDependency?: boo
     fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules/\n');
   }
   for (const setting of options.config ?? []) flcSync(repo, 'config', 'set', setting);
-  flcSync(repo, 'init', '--claude');
+  flcSync(repo, 'init', '--claude', `--hooks=${options.hooks ?? 'command'}`);
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'flc init --claude');
   return repo;
@@ -76,6 +80,7 @@ function baseEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
     if (/^(CLAUDE|ANTHROPIC|FLC_|OTEL_)/.test(key) || key === 'CLAUDECODE' || key === 'FORCE_COLOR') delete env[key];
   }
   env.NO_COLOR = '1';
+  env.FLC_CLAUDE_HOOKS = 'command'; // a test that wants mcp hooks says so (makeClaudeRepo's `hooks`)
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
