@@ -2,9 +2,11 @@
 // after a build): the pinned CLI, driven headless by a scripted model on loopback
 // (tests/fixtures/fake-anthropic.ts). Per hook mode (command: a process per hook; mcp: an
 // mcp_tool call into the session's `flc mcp`):
-//  1. hook time per edit, PreToolUse + PostToolUse, p50/p95, from Claude Code's --debug-file
-//  2. a session of EDITS edits: wall time with flc's hooks against the same session with none
-//     (ratio per round of three back-to-back sessions, median over SESSIONS rounds)
+//  1. hook time per edit (Write) and per Bash call, PreToolUse + PostToolUse, p50/p95, from
+//     Claude Code's --debug-file
+//  2. a session of EDITS edits, and one of EDITS Bash calls that each write a file: wall time with
+//     flc's hooks against the same session with none (ratio per round of three back-to-back
+//     sessions, median over SESSIONS rounds)
 //  3. a waiting session's grant after the holder's release (the journal's timestamps), p50/max
 // Skips, saying why, where the Claude Code binary is absent.
 import { execFileSync, spawn } from 'node:child_process';
@@ -61,39 +63,47 @@ async function bench() {
     api.script(name, steps);
     return claude(repo, api.url, `[script:${name}] go`, shim, debugFile);
   };
-  const editsScript = (repo, tag) => [...Array.from({ length: EDITS }, (_, i) => ({ tools: [{ name: 'Write', input: { file_path: path.join(repo, `f${i}.txt`), content: `${tag} ${i}\n` } }] })), { text: 'Done.' }];
+  // Each kind of tool call: a Write of a new file, or a Bash command that writes one (the shell
+  // gate claims its redirect target, the after-check attributes the file).
+  const KINDS = {
+    Write: (repo, tag, i) => ({ name: 'Write', input: { file_path: path.join(repo, `f${i}.txt`), content: `${tag} ${i}\n` } }),
+    Bash: (repo, tag, i) => ({ name: 'Bash', input: { command: `echo '${tag} ${i}' > b${i}.txt`, description: 'write a file' } }),
+  };
+  const sessionScript = (repo, tool, tag) => [...Array.from({ length: EDITS }, (_, i) => ({ tools: [KINDS[tool](repo, tag, i)] })), { text: 'Done.' }];
 
   try {
-    // 1 + 2: sessions of EDITS writes, no hooks / each mode, interleaved so load drifts hit all alike.
-    const wall = { none: [], command: [], mcp: [] };
-    const hookTimes = { command: [], mcp: [] };
-    for (let s = 0; s < SESSIONS; s++) {
-      for (const mode of [null, ...MODES]) {
-        const repo = repoFor(mode);
-        const debugFile = path.join(work, `debug-${n}.log`);
-        const run = await runSession(repo, `edits-${n}`, editsScript(repo, mode ?? 'none'), debugFile);
-        if (run.code !== 0) throw new Error(`claude exited ${run.code}: ${run.stderr.slice(-500)}`);
-        wall[mode ?? 'none'].push(run.ms);
-        if (mode) hookTimes[mode].push(...editHookTimes(fs.readFileSync(debugFile, 'utf8')));
+    for (const tool of Object.keys(KINDS)) {
+      // 1 + 2: sessions of EDITS calls, no hooks / each mode, interleaved so load drifts hit all alike.
+      const wall = { none: [], command: [], mcp: [] };
+      const hookTimes = { command: [], mcp: [] };
+      for (let s = 0; s < SESSIONS; s++) {
+        for (const mode of [null, ...MODES]) {
+          const repo = repoFor(mode);
+          const debugFile = path.join(work, `debug-${n}.log`);
+          const run = await runSession(repo, `calls-${n}`, sessionScript(repo, tool, mode ?? 'none'), debugFile);
+          if (run.code !== 0) throw new Error(`claude exited ${run.code}: ${run.stderr.slice(-500)}`);
+          wall[mode ?? 'none'].push(run.ms);
+          if (mode) hookTimes[mode].push(...callHookTimes(fs.readFileSync(debugFile, 'utf8'), tool));
+        }
       }
-    }
-    console.log(`  hook time per edit (PreToolUse + PostToolUse, Claude Code's debug log; ${SESSIONS} sessions x ${EDITS} edits):`);
-    for (const mode of MODES) {
-      const t = hookTimes[mode];
-      if (!t.length) {
-        console.log(`    ${mode.padEnd(8)} no hook timings found in the debug log`);
-        continue;
+      console.log(`  hook time per ${tool} call (PreToolUse + PostToolUse, Claude Code's debug log; ${SESSIONS} sessions x ${EDITS} calls):`);
+      for (const mode of MODES) {
+        const t = hookTimes[mode];
+        if (!t.length) {
+          console.log(`    ${mode.padEnd(8)} no hook timings found in the debug log`);
+          continue;
+        }
+        console.log(`    ${mode.padEnd(8)} p50 ${ms(median(t))}  p95 ${ms(pct(t, 0.95))}  max ${ms(Math.max(...t))}  (${t.length} calls)${mode === 'mcp' ? '   target: p50 <= 20 ms, p95 <= 50 ms' : ''}`);
       }
-      console.log(`    ${mode.padEnd(8)} p50 ${ms(median(t))}  p95 ${ms(pct(t, 0.95))}  max ${ms(Math.max(...t))}  (${t.length} edits)${mode === 'mcp' ? '   target: p50 <= 20 ms, p95 <= 50 ms' : ''}`);
-    }
-    // The ratio is the median of each round's own ratio: a round runs its three sessions back to
-    // back, so a load swing on this shared machine shifts them alike.
-    const base = median(wall.none);
-    console.log(`  a session of ${EDITS} edits, wall time (median of ${SESSIONS} rounds; ratio: the median of each round's ratio to its own session without hooks):`);
-    console.log(`    no flc hooks ${ms(base)}`);
-    for (const mode of MODES) {
-      const ratio = median(wall[mode].map((t, i) => t / wall.none[i]));
-      console.log(`    ${mode.padEnd(12)} ${ms(median(wall[mode]))}  ${ratio.toFixed(2)}x  (rounds: ${wall[mode].map((t, i) => (t / wall.none[i]).toFixed(2)).join(', ')})${mode === 'mcp' ? '   target: <= 1.10x' : ''}`);
+      // The ratio is the median of each round's own ratio: a round runs its three sessions back to
+      // back, so a load swing on this shared machine shifts them alike.
+      const base = median(wall.none);
+      console.log(`  a session of ${EDITS} ${tool} calls, wall time (median of ${SESSIONS} rounds; ratio: the median of each round's ratio to its own session without hooks):`);
+      console.log(`    no flc hooks ${ms(base)}`);
+      for (const mode of MODES) {
+        const ratio = median(wall[mode].map((t, i) => t / wall.none[i]));
+        console.log(`    ${mode.padEnd(12)} ${ms(median(wall[mode]))}  ${ratio.toFixed(2)}x  (rounds: ${wall[mode].map((t, i) => (t / wall.none[i]).toFixed(2)).join(', ')})${mode === 'mcp' ? '   target: <= 1.10x' : ''}`);
+      }
     }
 
     // 3: grant latency. The bench holds f0..f(WAITS-1) as another session; the Claude session
@@ -123,20 +133,20 @@ async function bench() {
 }
 
 /**
- * Per edit, the PreToolUse and PostToolUse hook times summed, from the debug log. Command hooks:
- * Claude Code logs each one's duration ("Hooks: PreToolUse:Write [cmd] finished with status 0
- * (140ms)"). mcp_tool hooks: from "Hooks: mcp_tool calling flc/claude_hook" to "Hook
+ * Per call of `tool`, the PreToolUse and PostToolUse hook times summed, from the debug log. Command
+ * hooks: Claude Code logs each one's duration ("Hooks: PreToolUse:Write [cmd] finished with status
+ * 0 (140ms)"). mcp_tool hooks: from "Hooks: mcp_tool calling flc/claude_hook" to "Hook
  * PreToolUse:Write (PreToolUse) success", the log's own timestamps (millisecond resolution).
  */
-function editHookTimes(log) {
+function callHookTimes(log, tool) {
   const at = (line) => Date.parse(line.slice(0, 24));
   const spans = { PreToolUse: [], PostToolUse: [] };
   let start = null;
   for (const line of log.split('\n')) {
-    const command = /Hooks: (PreToolUse|PostToolUse):Write \[[^\]]*flc hook claude\] finished with status \d+ \((\d+)ms\)/.exec(line);
+    const command = new RegExp(`Hooks: (PreToolUse|PostToolUse):${tool} \\[[^\\]]*flc hook claude\\] finished with status \\d+ \\((\\d+)ms\\)`).exec(line);
     if (command) spans[command[1]].push(Number(command[2]));
     if (/Hooks: mcp_tool calling flc\/claude_hook/.test(line)) start = at(line);
-    const mcp = /Hook (PreToolUse|PostToolUse):Write \((?:Pre|Post)ToolUse\) success/.exec(line);
+    const mcp = new RegExp(`Hook (PreToolUse|PostToolUse):${tool} \\((?:Pre|Post)ToolUse\\) success`).exec(line);
     if (mcp && start !== null) {
       spans[mcp[1]].push(at(line) - start);
       start = null;
