@@ -61,12 +61,15 @@ export interface RunOptions {
   /** Grant project trust for this run (`--approve`; Pi >= 0.79 only). */
   approve?: boolean;
   prompt?: string;
+  /** Pi's --tools allowlist (e.g. to enable the optional powershell tool). */
+  tools?: string;
 }
 
 /** Runs one prompt headless (`--mode json`) and returns the tool results. */
 export function runPi(line: PiLine, project: PiProject, steps: Step[], extra: Record<string, string> = {}, options: RunOptions = {}): Promise<{ code: number; tools: ToolEnd[]; stderr: string; stdout: string }> {
   const args = [line.cli, '-e', FAUX, '--no-session', '--provider', 'faux', '--model', 'faux-1', '--mode', 'json'];
   if (options.approve) args.push('--approve');
+  if (options.tools) args.push('--tools', options.tools);
   args.push('-p', options.prompt ?? 'go');
   return new Promise((resolve) => {
     const child = spawn(line.node, args, { cwd: project.repo, env: piEnv(project, steps, extra) });
@@ -283,6 +286,27 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
       expect(undo.code, undo.stderr).toBe(0);
       expect(fs.readFileSync(path.join(repo, 'mine.txt'), 'utf8')).toBe('pi work\n');
     }, 90_000);
+
+    // Pi's powershell tool (Windows-first; enabled with --tools): its commands are read before they run too.
+    // pwsh need not be installed: a refused command never reaches it.
+    it.runIf(line.powershell)("refuses a powershell git stash that would take another session's owned file, naming the owner", async () => {
+      const project = await piProject();
+      const { repo } = project;
+      fs.writeFileSync(path.join(repo, 'x.txt'), 'original\n');
+      git(repo, 'add', 'x.txt');
+      git(repo, 'commit', '-q', '-m', 'x');
+      const owner = { FLC_SESSION: 'cli-owner' };
+      await flc(['claim', 'x.txt'], { cwd: repo, env: owner });
+      fs.writeFileSync(path.join(repo, 'x.txt'), 'work of the owner\n');
+      await flc(['release', '--all'], { cwd: repo, env: owner });
+      const run = await runPi(line, project, [{ tool: 'powershell', args: { command: 'git stash -u; Write-Output done' } }, { text: 'done' }], {}, { approve, tools: 'read,bash,edit,write,powershell' });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.tools.map((t) => [t.toolName, t.isError])).toEqual([['powershell', true]]);
+      expect(run.tools[0]!.text).toMatch(/flc: refused/);
+      expect(run.tools[0]!.text).toContain('cli-owner');
+      expect(fs.readFileSync(path.join(repo, 'x.txt'), 'utf8')).toBe('work of the owner\n');
+      expect(git(repo, 'stash', 'list')).toBe('');
+    }, 60_000);
 
     // Issue 11, after a command runs: what Pi's bash changes is the session's.
     it("owns what its bash creates (the guard then refuses another session's sweep), and tells the model when bash changes another session's file", async () => {

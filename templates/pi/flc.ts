@@ -231,8 +231,9 @@ export default function flcExtension(pi: ExtensionAPI) {
 
 	// Shell commands are read before they run: destructive git verbs on other sessions' files are
 	// refused, obvious write targets claimed, and a snapshot saved before discarding changes.
+	// PowerShell commands too: git verbs, redirections and the POSIX-named aliases read the same.
 	pi.on("tool_call", async (event, ctx) => {
-		if (event.toolName !== "bash") return;
+		if (!SHELL_TOOLS.includes(event.toolName)) return;
 		const command = (event.input as { command?: unknown }).command;
 		if (typeof command !== "string" || command.trim() === "") return;
 		try {
@@ -245,7 +246,7 @@ export default function flcExtension(pi: ExtensionAPI) {
 			await refreshStatus(ctx);
 			return { block: true, reason: decision.reason ?? "refused by flc" };
 		} catch (error) {
-			warn(ctx, `could not check the bash command (${message(error)}); it is allowed`);
+			warn(ctx, `could not check the ${event.toolName} command (${message(error)}); it is allowed`);
 			return;
 		}
 	});

@@ -3,8 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeAnthropic, Gate, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
-import { ROOT, readEvents } from '../helpers.js';
-import { claimsIn, describeReal, expectExit, makeClaudeRepo, runClaude, sessionIdOf, startClaude, tempDir, waitUntil, waitersIn, write } from './harness.js';
+import { ROOT, git, readEvents } from '../helpers.js';
+import { bash, claimsIn, describeReal, flcRun, expectExit, makeClaudeRepo, runClaude, sessionIdOf, startClaude, tempDir, waitUntil, waitersIn, write } from './harness.js';
 
 let api: FakeAnthropic;
 
@@ -122,6 +122,39 @@ export function cases(): void {
       const [result] = api.toolResults('mcp-wait-b');
       expect(result!.is_error, result!.content).toBe(false);
       expect(fs.readFileSync(path.join(repo, 'y.txt'), 'utf8')).toBe('b\n');
+    });
+
+    it("mcp: Bash goes through the same hooks: refused before it runs on another session's work, its new files owned after, the model told what it changed of others'", async () => {
+      const repo = makeClaudeRepo({ hooks: 'mcp' });
+      fs.writeFileSync(path.join(repo, 'x.txt'), 'original\n');
+      git(repo, 'add', 'x.txt');
+      git(repo, 'commit', '-q', '-m', 'x');
+      const owner = { FLC_SESSION: 'cli-owner' };
+      expect((await flcRun(repo, ['claim', 'x.txt'], owner)).code).toBe(0);
+      fs.writeFileSync(path.join(repo, 'x.txt'), 'work of the owner\n');
+      expect((await flcRun(repo, ['release', '--all'], owner)).code).toBe(0);
+      const rewrite = `python3 -c "open('x.txt', 'w').write('rewritten')"`; // a write the gate cannot read: found after
+      api.script('mcp-bash', [{ tools: [bash('git stash')] }, { tools: [bash('echo hi > made.txt')] }, { tools: [bash(rewrite)] }, { text: 'Done.' }]);
+      const debugFile = path.join(tempDir('mcp-debug-'), 'debug.log');
+      const run = await runClaude({ cwd: repo, api: api.url, prompt: '[script:mcp-bash] go', debugFile });
+      expectExit(run, 0);
+      const [stash, made, rewritten] = api.toolResults('mcp-bash');
+      expect(stash!.is_error).toBe(true);
+      expect(stash!.content).toMatch(/flc: refused/);
+      expect(stash!.content).toContain('cli-owner');
+      expect(git(repo, 'stash', 'list')).toBe('');
+      expect(made!.is_error).toBe(false);
+      expect(rewritten!.is_error).toBe(false);
+      const status = JSON.parse((await flcRun(repo, ['status', '--json'])).stdout);
+      const owners = Object.fromEntries(status.changes.map((c: { path: string; session: string }) => [c.path, c.session]));
+      expect(owners).toEqual({ 'made.txt': run.sessionId, 'x.txt': 'cli-owner' });
+      const sent = JSON.stringify(api.requestsOf('mcp-bash').at(-1)?.body?.messages ?? []);
+      expect(sent).toContain('x.txt held uncommitted changes of session cli-owner; your command changed it');
+      expect((await flcRun(repo, ['restore', 'x.txt', '--from', 'cli-owner'])).code).toBe(0);
+      expect(fs.readFileSync(path.join(repo, 'x.txt'), 'utf8')).toBe('work of the owner\n');
+      const log = fs.readFileSync(debugFile, 'utf8');
+      expect(log).toMatch(/Hook PreToolUse:Bash \(PreToolUse\) success/);
+      expect(log).not.toMatch(/(Pre|Post)ToolUse:Bash \[[^\]]*flc hook claude/); // no command hook ran for Bash
     });
 
     it('mcp, server not registered: the edit is refused and Claude is told, no hang', async () => {

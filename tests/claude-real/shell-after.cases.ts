@@ -81,7 +81,8 @@ export function cases(): void {
       const aId = await sessionIdOf(a);
       const shellDir = path.join(repo, '.git', 'flc', 'shell');
       await waitUntil("A's command running", () => fs.existsSync(shellDir) && fs.readdirSync(shellDir).some((f) => f.startsWith(aId)));
-      api.script('shell-race-b', [{ tools: [bash('echo b > x.txt && echo > go')] }, { text: 'B done.' }]);
+      // Writes the shell gate cannot see (an `echo > x.txt` would be claimed by B first, and so be B's).
+      api.script('shell-race-b', [{ tools: [bash(`python3 -c "open('x.txt', 'w').write('b'); open('go', 'w').close()"`)] }, { text: 'B done.' }]);
       const b = await runClaude({ cwd: repo, api: api.url, prompt: '[script:shell-race-b] write' });
       expectExit(b, 0);
       expectExit(await a.done, 0);
@@ -92,14 +93,16 @@ export function cases(): void {
       expect(ambiguous.sort()).toEqual([aId, b.sessionId].sort());
     });
 
-    it("a sed -i on another session's owned file is reported to the model and the user, and `flc restore` brings that session's version back", async () => {
+    // Not sed -i: the shell gate refuses that before it runs (shell.cases.ts). A python write it cannot read is found after.
+    it("a python3 -c write to another session's owned file is reported to the model and the user, and `flc restore` brings that session's version back", async () => {
       const repo = makeClaudeRepo();
       api.script('shell-owner-a', [{ tools: [write(path.join(repo, 'a.txt'), 'A wrote this\n')] }, { text: 'A done.' }]);
       const a = await runClaude({ cwd: repo, api: api.url, prompt: '[script:shell-owner-a] write a.txt' });
       expectExit(a, 0);
       expect(owners(repo)).toEqual({ 'a.txt': a.sessionId });
 
-      api.script('shell-sed-b', [{ tools: [bash("sed -i 's/A wrote/B rewrote/' a.txt")] }, { text: 'B done.' }]);
+      const rewrite = `python3 -c "import pathlib; p = pathlib.Path('a.txt'); p.write_text(p.read_text().replace('A wrote', 'B rewrote'))"`;
+      api.script('shell-sed-b', [{ tools: [bash(rewrite)] }, { text: 'B done.' }]);
       const b = await runClaude({ cwd: repo, api: api.url, prompt: '[script:shell-sed-b] edit a.txt' });
       expectExit(b, 0);
       expect(fs.readFileSync(path.join(repo, 'a.txt'), 'utf8')).toBe('B rewrote this\n');
