@@ -106,6 +106,12 @@ async function bench() {
       }
     }
 
+    // What of a hook is flc's own work: the same calls straight into `flc mcp --hooks-only`, no Claude Code.
+    const own = await ownHookTimes(repoFor(null));
+    console.log(`  flc's own part (the same tool calls straight into flc mcp --hooks-only, no Claude Code; median of ${own.runs}):`);
+    console.log(`    Write    PreToolUse ${ms(own.pre)}  PostToolUse ${ms(own.post)}`);
+    console.log(`    Bash     PreToolUse ${ms(own.bashPre)}  PostToolUse ${ms(own.bashPost)}`);
+
     // 3: grant latency. The bench holds f0..f(WAITS-1) as another session; the Claude session
     // writes them in order and waits at each; each is released once its waiter is queued.
     console.log(`  waiting session granted after the holder's release (journal timestamps, ${WAITS} hand-overs each):`);
@@ -154,6 +160,49 @@ function callHookTimes(log, tool) {
   }
   const count = Math.min(spans.PreToolUse.length, spans.PostToolUse.length);
   return Array.from({ length: count }, (_, i) => spans.PreToolUse[i] + spans.PostToolUse[i]);
+}
+
+/** Times `claude_hook` calls into a `flc mcp --hooks-only` this process starts, as Claude Code would make them. */
+async function ownHookTimes(repo, runs = 40) {
+  flc(repo, 'init');
+  const child = spawn(process.execPath, [FLC, 'mcp', '--hooks-only'], { cwd: repo, stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, CLAUDE_PID: String(process.pid) } });
+  let buffer = '';
+  const pending = new Map();
+  child.stdout.on('data', (d) => {
+    buffer += d;
+    let newline;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const message = JSON.parse(buffer.slice(0, newline));
+      buffer = buffer.slice(newline + 1);
+      pending.get(message.id)?.(message);
+    }
+  });
+  let id = 0;
+  const call = (method, params) =>
+    new Promise((resolve) => {
+      pending.set(++id, resolve);
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
+    });
+  const hook = async (event, tool, toolUseId, input) => {
+    const start = performance.now();
+    const payload = { session_id: 'bench-own', cwd: repo, hook_event_name: event, tool_name: tool, tool_use_id: toolUseId, tool_input: JSON.stringify(input) };
+    await call('tools/call', { name: 'claude_hook', arguments: { payload, hook_timeout: 60 } });
+    return performance.now() - start;
+  };
+  await call('initialize', { protocolVersion: '2025-06-18' });
+  const t = { pre: [], post: [], bashPre: [], bashPost: [] };
+  for (let i = 0; i < runs; i++) {
+    const file = { file_path: path.join(repo, `own${i}.txt`), content: 'x\n' };
+    t.pre.push(await hook('PreToolUse', 'Write', `w${i}`, file));
+    fs.writeFileSync(file.file_path, file.content);
+    t.post.push(await hook('PostToolUse', 'Write', `w${i}`, file));
+    const command = { command: `echo ${i} > own-b${i}.txt` };
+    t.bashPre.push(await hook('PreToolUse', 'Bash', `b${i}`, command));
+    fs.writeFileSync(path.join(repo, `own-b${i}.txt`), `${i}\n`);
+    t.bashPost.push(await hook('PostToolUse', 'Bash', `b${i}`, command));
+  }
+  child.stdin.end();
+  return { runs, pre: median(t.pre), post: median(t.post), bashPre: median(t.bashPre), bashPost: median(t.bashPost) };
 }
 
 function grantLatencies(repo, files) {
