@@ -7,13 +7,15 @@ declare const FLC_VERSION: string;
 /**
  * One `claude_hook` call: exactly `flc hook claude`'s logic on the rebuilt payload, answered as
  * hook JSON. Claude Code starts the MCP server itself, so the server's parent is the session's
- * Claude Code process, which stands in for the CLAUDE_PID a command hook gets.
+ * Claude Code process, which stands in for the CLAUDE_PID a command hook gets. The parent wins
+ * over an inherited CLAUDE_PID: a `claude -p` run from another session's Bash tool inherits that
+ * session's, and would pass for it.
  */
 export async function answerClaudeHook(args: unknown): Promise<string> {
   const parsed = payloadFromToolArguments(args);
   if (!parsed.ok) return hookResultText(await warnAndJournal(`${parsed.problem}; allowed`, process.env), undefined);
   const env: NodeJS.ProcessEnv = { ...process.env };
-  env.CLAUDE_PID ??= String(process.ppid);
+  if (process.ppid > 1) env.CLAUDE_PID = String(process.ppid);
   if (parsed.hookTimeoutSeconds !== undefined) env[HOOK_TIMEOUT_ENV] = String(parsed.hookTimeoutSeconds);
   return hookResultText(await runClaudeHook(parsed.json, env), parsed.event);
 }

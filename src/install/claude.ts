@@ -185,6 +185,8 @@ export function inspectClaudeHooks(repo: RepoInfo, waitTimeoutMs: number, env: N
     if (preTool) checks.push(timeoutCheck(name, preTool.hook, waitTimeoutMs));
     if (preTool && !hooks.some((h) => h.event === 'PreToolUse' && matcherCovers(h.matcher, SHELL_TOOL))) {
       checks.push({ name: 'claude shell', ok: false, detail: `${name}: the PreToolUse hook does not cover Bash (installed by an older flc): agents' shell commands are not checked before they run`, fix: 'flc init --claude' });
+    } else if (hooks.some((h) => h.event === 'PostToolUse') && !hooks.some((h) => h.event === 'PostToolUse' && matcherCovers(h.matcher, SHELL_TOOL))) {
+      checks.push({ name: 'claude shell', ok: false, detail: `${name}: the PostToolUse hook does not cover Bash (installed by an older flc): what agents' shell commands change is not attributed to their sessions`, fix: 'flc init --claude' });
     }
   }
   return checks;

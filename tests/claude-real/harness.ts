@@ -54,9 +54,18 @@ export function flcSync(cwd: string, ...args: string[]): string {
 export type HookMode = 'command' | 'mcp';
 export const HOOK_MODES: HookMode[] = ['command', 'mcp'];
 
+/** The mode a repository gets when a case does not ask for one: claude-real-mcp.test.ts runs every case again in mcp mode. */
+let defaultHookMode: HookMode = 'command';
+export function useHookMode(mode: HookMode): void {
+  defaultHookMode = mode;
+}
+export function hookMode(): HookMode {
+  return defaultHookMode;
+}
+
 /**
- * A git repository with `flc init --claude` done, as the README tells a user (command hooks
- * unless `hooks` says mcp). With `devDependency`, flc is in the project's node_modules/.bin (this
+ * A git repository with `flc init --claude` done, as the README tells a user (in the suite's
+ * hook mode, unless `hooks` says which). With `devDependency`, flc is in the project's node_modules/.bin (this
  * checkout's shim), so the hooks are installed to run it from there.
  */
 export function makeClaudeRepo(options: { config?: string[]; devDependency?: boolean; hooks?: HookMode } = {}): string {
@@ -67,7 +76,7 @@ export function makeClaudeRepo(options: { config?: string[]; devDependency?: boo
     fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules/\n');
   }
   for (const setting of options.config ?? []) flcSync(repo, 'config', 'set', setting);
-  flcSync(repo, 'init', '--claude', `--hooks=${options.hooks ?? 'command'}`);
+  flcSync(repo, 'init', '--claude', `--hooks=${options.hooks ?? defaultHookMode}`);
   git(repo, 'add', '-A');
   git(repo, 'commit', '-q', '-m', 'flc init --claude');
   return repo;
@@ -80,7 +89,7 @@ function baseEnv(extra: Record<string, string | undefined>): NodeJS.ProcessEnv {
     if (/^(CLAUDE|ANTHROPIC|FLC_|OTEL_)/.test(key) || key === 'CLAUDECODE' || key === 'FORCE_COLOR') delete env[key];
   }
   env.NO_COLOR = '1';
-  env.FLC_CLAUDE_HOOKS = 'command'; // a test that wants mcp hooks says so (makeClaudeRepo's `hooks`)
+  env.FLC_CLAUDE_HOOKS = defaultHookMode; // an flc init run inside a session installs the suite's mode
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;

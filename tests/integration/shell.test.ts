@@ -263,7 +263,7 @@ describe('the Claude Code hook on Bash', () => {
     expect(readEvents(repo).find((e) => e.event === 'shell:unparsed')).toMatchObject({ session: 'claude-b', detail: expect.stringContaining('cannot parse') });
   });
 
-  it('is installed on Bash by flc init --claude, and flc doctor reports a PreToolUse hook that does not cover Bash', async () => {
+  it('is installed on Bash by flc init --claude, and flc doctor reports a PreToolUse or PostToolUse hook that does not cover Bash', async () => {
     const repo = makeRepo();
     expect((await flc(['init', '--claude', '--no-guard'], { cwd: repo })).code).toBe(0);
     const file = path.join(repo, '.claude/settings.json');
@@ -276,6 +276,14 @@ describe('the Claude Code hook on Bash', () => {
     const doctor = await flc(['doctor', '--json'], { cwd: repo });
     expect(doctor.code).toBe(3);
     expect(JSON.parse(doctor.stdout).checks.find((c: { name: string }) => c.name === 'claude shell')).toMatchObject({ ok: false, fix: 'flc init --claude' });
+    // PostToolUse too: without Bash there, what a command changed is not attributed.
+    settings.hooks.PreToolUse.at(-1).matcher = 'Edit|Write|MultiEdit|NotebookEdit|Bash';
+    expect(settings.hooks.PostToolUse.at(-1).matcher).toBe('Edit|Write|MultiEdit|NotebookEdit|Bash');
+    settings.hooks.PostToolUse.at(-1).matcher = 'Edit|Write|MultiEdit|NotebookEdit';
+    fs.writeFileSync(file, JSON.stringify(settings));
+    const post = JSON.parse((await flc(['doctor', '--json'], { cwd: repo })).stdout).checks.find((c: { name: string }) => c.name === 'claude shell');
+    expect(post).toMatchObject({ ok: false, fix: 'flc init --claude' });
+    expect(post.detail).toContain('PostToolUse hook does not cover Bash');
   });
 
   it("fails open on flc's own errors: allows, with one warning line and hook:error", async () => {
