@@ -6,7 +6,8 @@
 //     Claude Code's --debug-file
 //  2. a session of EDITS edits, and one of EDITS Bash calls that each write a file: wall time with
 //     flc's hooks against the same session with none (ratio per round of three back-to-back
-//     sessions, median over SESSIONS rounds)
+//     sessions, median over SESSIONS rounds); and the Writes again against a model that takes
+//     MODEL_MS per response, as a real one does (PACED_ROUNDS rounds)
 //  3. a waiting session's grant after the holder's release (the journal's timestamps), p50/max
 // Skips, saying why, where the Claude Code binary is absent.
 import { execFileSync, spawn } from 'node:child_process';
@@ -21,6 +22,9 @@ const CLAUDE = process.env.FLC_CLAUDE_BIN || path.join(ROOT, 'node_modules', '.b
 const EDITS = Number(process.env.BENCH_CLAUDE_EDITS ?? 50);
 const SESSIONS = Number(process.env.BENCH_CLAUDE_SESSIONS ?? 5);
 const WAITS = Number(process.env.BENCH_CLAUDE_WAITS ?? 5);
+/** A paced model: each response takes this long (a real model's first token takes longer), for PACED_ROUNDS rounds. */
+const MODEL_MS = Number(process.env.BENCH_CLAUDE_MODEL_MS ?? 500);
+const PACED_ROUNDS = Number(process.env.BENCH_CLAUDE_PACED_ROUNDS ?? 2);
 const MODES = ['command', 'mcp'];
 
 const pct = (xs, p) => {
@@ -69,7 +73,7 @@ async function bench() {
     Write: (repo, tag, i) => ({ name: 'Write', input: { file_path: path.join(repo, `f${i}.txt`), content: `${tag} ${i}\n` } }),
     Bash: (repo, tag, i) => ({ name: 'Bash', input: { command: `echo '${tag} ${i}' > b${i}.txt`, description: 'write a file' } }),
   };
-  const sessionScript = (repo, tool, tag) => [...Array.from({ length: EDITS }, (_, i) => ({ tools: [KINDS[tool](repo, tag, i)] })), { text: 'Done.' }];
+  const sessionScript = (repo, tool, tag, delayMs = 0) => [...Array.from({ length: EDITS }, (_, i) => ({ delayMs, tools: [KINDS[tool](repo, tag, i)] })), { delayMs, text: 'Done.' }];
 
   try {
     for (const tool of Object.keys(KINDS)) {
@@ -103,6 +107,25 @@ async function bench() {
       for (const mode of MODES) {
         const ratio = median(wall[mode].map((t, i) => t / wall.none[i]));
         console.log(`    ${mode.padEnd(12)} ${ms(median(wall[mode]))}  ${ratio.toFixed(2)}x  (rounds: ${wall[mode].map((t, i) => (t / wall.none[i]).toFixed(2)).join(', ')})${mode === 'mcp' ? '   target: <= 1.10x' : ''}`);
+      }
+    }
+
+    // The same 50 Writes against a model that takes MODEL_MS per response: what the hooks add to a session paced like a real one.
+    if (PACED_ROUNDS > 0 && MODEL_MS > 0) {
+      const paced = { none: [], command: [], mcp: [] };
+      for (let r = 0; r < PACED_ROUNDS; r++) {
+        for (const mode of [null, ...MODES]) {
+          const repo = repoFor(mode);
+          const run = await runSession(repo, `paced-${n}`, sessionScript(repo, 'Write', mode ?? 'none', MODEL_MS));
+          if (run.code !== 0) throw new Error(`claude exited ${run.code}: ${run.stderr.slice(-500)}`);
+          paced[mode ?? 'none'].push(run.ms);
+        }
+      }
+      console.log(`  a session of ${EDITS} Write calls, the model taking ${MODEL_MS} ms per response (median of ${PACED_ROUNDS} rounds):`);
+      console.log(`    no flc hooks ${ms(median(paced.none))}`);
+      for (const mode of MODES) {
+        const ratio = median(paced[mode].map((t, i) => t / paced.none[i]));
+        console.log(`    ${mode.padEnd(12)} ${ms(median(paced[mode]))}  ${ratio.toFixed(2)}x`);
       }
     }
 
