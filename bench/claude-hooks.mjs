@@ -15,6 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { timedRun } from './timed.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FLC = path.join(ROOT, 'bin', 'flc.js');
@@ -277,18 +278,10 @@ function claude(cwd, apiUrl, prompt, shim, debugFile) {
     PATH: `${shim}${path.delimiter}${process.env.PATH}`,
   });
   const args = ['-p', prompt, '--output-format', 'stream-json', '--verbose', '--dangerously-skip-permissions', ...(debugFile ? ['--debug-file', debugFile] : [])];
-  const started = process.hrtime.bigint();
-  const child = spawn(CLAUDE, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      fs.rmSync(home, { recursive: true, force: true });
-      resolve({ code, stderr, ms: Number(process.hrtime.bigint() - started) / 1e6 });
-    }),
-  );
+  return timedRun(CLAUDE, args, cwd, env).then((run) => {
+    fs.rmSync(home, { recursive: true, force: true });
+    return run;
+  });
 }
 
 function git(cwd, ...args) {

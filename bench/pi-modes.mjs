@@ -4,11 +4,12 @@
 // the `flc` command, a process per claim and release). The real Pi (0.74 line, on this Node)
 // with its faux provider scripting EDITS writes; wall time against the same session without the
 // extension, and the cost per edit.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { timedRun } from './timed.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const FLC = path.join(ROOT, 'bin', 'flc.js');
@@ -55,7 +56,7 @@ async function bench() {
         fs.writeFileSync(script, JSON.stringify(steps));
         const env = { ...process.env, HOME: home, PI_OFFLINE: '1', FAUX_SCRIPT: script, NO_COLOR: '1', PATH: `${shim}${path.delimiter}${process.env.PATH}` };
         for (const key of Object.keys(env)) if (/^(FLC_SESSION|PI_CODING_AGENT_DIR|PI_SESSION_ID|CLAUDE)/.test(key)) delete env[key];
-        const run = await timed(process.execPath, [PI, '-e', FAUX, '--no-session', '--provider', 'faux', '--model', 'faux-1', '--mode', 'json', '-p', 'go'], repo, env);
+        const run = await timedRun(process.execPath, [PI, '-e', FAUX, '--no-session', '--provider', 'faux', '--model', 'faux-1', '--mode', 'json', '-p', 'go'], repo, env);
         if (run.code !== 0) throw new Error(`pi exited ${run.code}: ${run.stderr.slice(-500)}`);
         if (mode && !fs.existsSync(path.join(repo, '.git', 'flc', 'events.jsonl'))) throw new Error(`pi (${mode}): the extension claimed nothing`);
         wall[mode ?? 'none'].push(run.ms);
@@ -72,16 +73,3 @@ async function bench() {
   }
 }
 
-function timed(cmd, args, cwd, env) {
-  const started = process.hrtime.bigint();
-  const child = spawn(cmd, args, { cwd, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 300_000);
-  return new Promise((resolve) =>
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stderr, ms: Number(process.hrtime.bigint() - started) / 1e6 });
-    }),
-  );
-}
