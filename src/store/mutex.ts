@@ -80,6 +80,8 @@ interface Attempt {
 
 /** Stage directories of this process, removed when it exits. */
 const stagesToRemove = new Set<string>();
+/** This process's stage directory per lock path (see Mutex.stage). */
+const processStages = new Map<string, string>();
 let exitHookInstalled = false;
 
 function removeStagesAtExit(dir: string): void {
@@ -182,15 +184,24 @@ export class Mutex {
     return age > this.staleMs || age < -this.staleMs; // a time in the future is a skewed clock
   }
 
-  private stageDir: string | null = null;
+  /** This process's stage directory for this lock, if made yet (shared by every Mutex of the lock in the process). */
+  private get stageDir(): string | null {
+    return processStages.get(this.lockPath) ?? null;
+  }
 
-  /** This process's stage directory, made on first use. */
+  /**
+   * This process's stage directory, made on first use. One per lock and process, not per Mutex:
+   * a long-lived process (`flc mcp`, `flc serve`, a library user) opens a Coordinator per call,
+   * and a stage each would pile up until the process exits (and slow every transaction's
+   * leftover scan). Concurrent attempts of one process already share it.
+   */
   private stage(): string {
-    if (this.stageDir) return this.stageDir;
+    const existing = this.stageDir;
+    if (existing) return existing;
     const dir = `${this.lockPath}.${process.pid.toString(16)}-${randomHex(16)}`;
     fs.mkdirSync(dir);
     removeStagesAtExit(dir);
-    this.stageDir = dir;
+    processStages.set(this.lockPath, dir);
     return dir;
   }
 
@@ -205,7 +216,7 @@ export class Mutex {
   private renewStage(attempt: Attempt): void {
     if (this.stageDir === attempt.dir) {
       stagesToRemove.delete(attempt.dir);
-      this.stageDir = null; // else a concurrent attempt of this process made the new one already
+      processStages.delete(this.lockPath); // else a concurrent attempt of this process made the new one already
     }
     attempt.dir = this.stage();
     attempt.file = path.join(attempt.dir, `owner-${attempt.owner.nonce}`);

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { Coordinator } from '../../src/coordinator.js';
 import { Mutex, MutexTimeoutError } from '../../src/store/mutex.js';
 import { FLC, ROOT, cleanEnv, flc, makeRepo, makeTempDir, readDb, readEvents, sleep, until } from '../helpers.js';
 
@@ -291,6 +292,18 @@ describe('store lock hygiene', () => {
     fs.writeFileSync(lock, JSON.stringify({ pid: 1, host: 'another-host', nonce: 'skewed-1', at: Date.now() + 3_600_000 }));
     const held = await new Mutex(lock, { staleMs: 300, timeoutMs: 5000 }).acquire();
     held.release();
+  });
+
+  it('a long-lived process that opens a Coordinator per call keeps one stage directory, not one per call', async () => {
+    const repo = makeRepo();
+    await flc(['init'], { cwd: repo });
+    for (let i = 0; i < 20; i++) {
+      const coordinator = Coordinator.open(repo); // as `flc mcp` does for each hook call
+      expect((await coordinator.claim({ session: 's', paths: [`f${i}.txt`] })).granted).toBe(true);
+    }
+    const stages = fs.readdirSync(path.join(repo, '.git', 'flc')).filter((name) => name.startsWith('db.lock.'));
+    expect(stages).toHaveLength(1);
+    expect(stages[0]).toMatch(new RegExp(`^db\\.lock\\.${process.pid.toString(16)}-`));
   });
 
   it('cleans temp files left by killed processes, and doctor reports them', async () => {
