@@ -13,7 +13,7 @@ function ownersIn(repo: string): Record<string, string> {
   return Object.fromEntries((db.changes ?? []).filter((r: any) => r.since).map((r: any) => [r.path, r.session]));
 }
 
-/** Registered by claude-real.test.ts, so that every real-client case runs concurrently in one file. */
+/** Registered by all-cases.ts, so that the real-client cases of a hook mode run concurrently in one file. */
 export function cases(): void {
   beforeAll(async () => void (api = await startFakeAnthropic()));
   afterAll(() => api?.close());

@@ -41,7 +41,7 @@ function mcpServersOf(parent: number): number[] {
 }
 
 /**
- * Registered by claude-real.test.ts: the key cases again with `flc init --claude --hooks=mcp`
+ * Registered by all-cases.ts (command-mode file only; these choose their mode themselves): the key cases again with `flc init --claude --hooks=mcp`
  * (Claude Code's mcp_tool hooks into the session's `flc mcp --hooks-only`), and what happens when
  * that server is not there.
  */

@@ -11,7 +11,7 @@ function sessionStartOutputs(events: any[]): string[] {
   return events.filter((e) => e.type === 'system' && e.subtype === 'hook_response' && e.hook_event === 'SessionStart').map((e) => String(e.output ?? e.stdout ?? ''));
 }
 
-/** Registered by claude-real.test.ts, so that every real-client case runs concurrently in one file. */
+/** Registered by all-cases.ts, so that the real-client cases of a hook mode run concurrently in one file. */
 export function cases(): void {
   beforeAll(async () => void (api = await startFakeAnthropic()));
   afterAll(() => api?.close());

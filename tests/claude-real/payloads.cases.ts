@@ -13,7 +13,7 @@ let api: FakeAnthropic;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const AGENT_ID = /^a[0-9a-f]{16}$/;
 
-/** Registered by claude-real.test.ts, so that every real-client case runs concurrently in one file. */
+/** Registered by all-cases.ts, so that the real-client cases of a hook mode run concurrently in one file. */
 export function cases(): void {
   beforeAll(async () => void (api = await startFakeAnthropic()));
   afterAll(() => api?.close());

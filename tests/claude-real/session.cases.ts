@@ -7,7 +7,7 @@ import { bash, claimsIn, describeReal, edit, makeClaudeRepo, sessionIdOf, startC
 
 let api: FakeAnthropic;
 
-/** Registered by claude-real.test.ts, so that every real-client case runs concurrently in one file. */
+/** Registered by all-cases.ts, so that the real-client cases of a hook mode run concurrently in one file. */
 export function cases(): void {
   beforeAll(async () => void (api = await startFakeAnthropic()));
   afterAll(() => api?.close());

@@ -26,7 +26,7 @@ function sentToModel(name: string): string {
     .join('\n');
 }
 
-/** Registered by claude-real.test.ts. Issue 11, after a command runs: what an agent's Bash changes is its session's. */
+/** Registered by all-cases.ts. Issue 11, after a command runs: what an agent's Bash changes is its session's. */
 export function cases(): void {
   beforeAll(async () => void (api = await startFakeAnthropic()));
   afterAll(() => api?.close());

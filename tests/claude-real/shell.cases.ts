@@ -23,7 +23,7 @@ async function ownedByA(name: string): Promise<{ repo: string; a: string }> {
   return { repo, a };
 }
 
-/** Registered by claude-real.test.ts. Issue 11: a session's Bash cannot destroy another session's uncommitted work. */
+/** Registered by all-cases.ts. Issue 11: a session's Bash cannot destroy another session's uncommitted work. */
 export function cases(): void {
   beforeAll(async () => void (api = await startFakeAnthropic()));
   afterAll(() => api?.close());

@@ -11,7 +11,7 @@ const agent = (name: string, prompt: string, background: boolean) => ({
   input: { description: name, prompt, subagent_type: 'general-purpose', run_in_background: background },
 });
 
-/** Registered by claude-real.test.ts, so that every real-client case runs concurrently in one file. */
+/** Registered by all-cases.ts, so that the real-client cases of a hook mode run concurrently in one file. */
 export function cases(): void {
   beforeAll(async () => void (api = await startFakeAnthropic()));
   afterAll(() => api?.close());

@@ -8,7 +8,7 @@ let api: FakeAnthropic;
 /** The stream-json control message the SDK (and Esc in the TUI) uses to interrupt a turn. */
 const INTERRUPT = JSON.stringify({ type: 'control_request', request_id: 'interrupt-1', request: { subtype: 'interrupt' } }) + '\n';
 
-/** Registered by claude-real.test.ts, so that every real-client case runs concurrently in one file. */
+/** Registered by all-cases.ts, so that the real-client cases of a hook mode run concurrently in one file. */
 export function cases(): void {
   beforeAll(async () => void (api = await startFakeAnthropic()));
   afterAll(() => api?.close());

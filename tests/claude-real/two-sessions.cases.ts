@@ -17,7 +17,7 @@ async function holder(name: string, repo: string, file: string, env: Record<stri
   return { session, id, gate };
 }
 
-/** Registered by claude-real.test.ts, so that every real-client case runs concurrently in one file. */
+/** Registered by all-cases.ts, so that the real-client cases of a hook mode run concurrently in one file. */
 export function cases(): void {
   beforeAll(async () => void (api = await startFakeAnthropic()));
   afterAll(() => api?.close());
