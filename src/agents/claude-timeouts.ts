@@ -8,6 +8,14 @@ export const HOOK_TIMEOUT_ENV = 'FLC_HOOK_TIMEOUT';
 
 /** Claude Code's own timeout for a command hook that sets none (seconds). */
 export const CLAUDE_DEFAULT_HOOK_TIMEOUT_S = 600;
+/** Claude Code's own default for an mcp_tool hook without `timeout` (seconds). */
+export const CLAUDE_DEFAULT_MCP_HOOK_TIMEOUT_S = 60;
+
+/** The timeout (seconds) Claude Code gives a hook entry: its own `timeout`, else the default of its type. */
+export function hookEntryTimeoutS(hook: { type?: string; timeout?: unknown }): number {
+  if (typeof hook.timeout === 'number' && hook.timeout > 0) return hook.timeout;
+  return hook.type === 'mcp_tool' ? CLAUDE_DEFAULT_MCP_HOOK_TIMEOUT_S : CLAUDE_DEFAULT_HOOK_TIMEOUT_S;
+}
 
 /** Time kept back from the installed timeout: start-up, the store lock, leaving the queue. */
 export const HOOK_TIMEOUT_MARGIN_MS = 10_000;

@@ -157,7 +157,9 @@ async function checkShellCommand(context: HookContext, coordinator: Coordinator 
   const { payload, session, env } = context;
   const cwd = payload.cwd ?? process.cwd();
   if (!coordinator || !payload.command) return ALLOW;
-  const timeoutMs = hookWaitLimitMs(coordinator.store.config().waitTimeout, installedHookTimeoutMs(env));
+  // A write target held by another session waits as an edit does: ended before Claude Code's own
+  // timeout for the hook, or Claude Code would cancel the hook and run the command.
+  const timeoutMs = hookWaitLimitMs(coordinator.store.config().waitTimeout, shortest(installedHookTimeoutMs(env), settingsHookTimeoutMs(env, payload.cwd)));
   const outcome = await gateShellCommand(coordinator, { session, agent: payload.agentId, command: payload.command, cwd, timeoutMs, via: 'Claude Code' });
   if (outcome.claimed) safe(() => sessionRepos.rememberRepo(session, coordinator.repo.root));
   return outcome.refusal ? { exitCode: 2, stderr: [outcome.refusal] } : ALLOW;

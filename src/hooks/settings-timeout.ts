@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLAUDE_DEFAULT_HOOK_TIMEOUT_S } from '../agents/claude-timeouts.js';
+import { hookEntryTimeoutS } from '../agents/claude-timeouts.js';
 import { flcHooksIn } from '../install/claude-settings.js';
 
 /**
@@ -20,8 +20,7 @@ export function settingsHookTimeoutMs(env: NodeJS.ProcessEnv, cwd: string | unde
   for (const file of files) {
     for (const { event, hook } of flcHooksOf(file)) {
       if (event !== 'PreToolUse') continue;
-      const seconds = typeof hook.timeout === 'number' && hook.timeout > 0 ? hook.timeout : CLAUDE_DEFAULT_HOOK_TIMEOUT_S;
-      shortest = Math.min(shortest ?? Infinity, seconds * 1000);
+      shortest = Math.min(shortest ?? Infinity, hookEntryTimeoutS(hook) * 1000);
     }
   }
   return shortest;

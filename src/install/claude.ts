@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FlcError } from '../core/errors.js';
 import type { RepoInfo } from '../git/repo.js';
-import { CLAUDE_DEFAULT_HOOK_TIMEOUT_S, HOOK_TIMEOUT_ENV, hookWaitLimitMs, installedHookTimeoutMs, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
+import { HOOK_TIMEOUT_ENV, hookEntryTimeoutS, hookWaitLimitMs, installedHookTimeoutMs, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
 import { formatDuration } from '../core/duration.js';
 import { type FlcHookEntry, type HookLauncher, type HookMode, flcHooksIn, hasFlcHooks, matcherCovers, mergeFlcHooks, removeFlcHooks } from './claude-settings.js';
 import { SHELL_TOOL } from '../agents/claude.js';
@@ -207,7 +207,7 @@ function mcpServerCheck(repo: RepoInfo, name: string): ClaudeHookCheck {
 
 function timeoutCheck(name: string, hook: FlcHookEntry, waitTimeoutMs: number): ClaudeHookCheck {
   const mcp = hook.type === 'mcp_tool';
-  const timeoutMs = (typeof hook.timeout === 'number' && hook.timeout > 0 ? hook.timeout : mcp ? CLAUDE_DEFAULT_MCP_HOOK_TIMEOUT_S : CLAUDE_DEFAULT_HOOK_TIMEOUT_S) * 1000;
+  const timeoutMs = hookEntryTimeoutS(hook) * 1000;
   const carried = mcp ? (typeof hook.input?.hook_timeout === 'number' ? hook.input.hook_timeout * 1000 : null) : installedHookTimeoutMs(envOfCommand(hook.command));
   const fix = 'flc init --claude (rewrites the hook timeout for the current waitTimeout)';
   if (carried === null) {
@@ -223,8 +223,6 @@ function timeoutCheck(name: string, hook: FlcHookEntry, waitTimeoutMs: number): 
   return { name: 'claude wait', ok: true, detail: `${name}: PreToolUse timeout ${timeoutMs / 1000} s leaves room for waitTimeout ${formatDuration(waitTimeoutMs)}` };
 }
 
-/** Claude Code's own default for an mcp_tool hook without `timeout` (seconds). */
-const CLAUDE_DEFAULT_MCP_HOOK_TIMEOUT_S = 60;
 
 /** The `NAME=value` assignments a command starts with. */
 function envOfCommand(command: string): NodeJS.ProcessEnv {

@@ -295,6 +295,22 @@ describe('the Claude Code hook on Bash', () => {
     expect(readEvents(repo).at(-1)).toMatchObject({ event: 'hook:error', session: 'claude-b' });
   });
 
+  it("ends a wait for a held write target before a PreToolUse timeout lowered by hand in the settings (else Claude Code would cancel the hook and run the command)", async () => {
+    const repo = await ownedRepo();
+    await flc(['config', 'set', 'waitTimeout=60s'], { cwd: repo });
+    expect((await flc(['init', '--claude', '--hooks=command', '--no-guard'], { cwd: repo })).code).toBe(0);
+    const file = path.join(repo, '.claude/settings.json');
+    const settings = JSON.parse(fs.readFileSync(file, 'utf8'));
+    settings.hooks.PreToolUse.at(-1).hooks[0].timeout = 5; // the command still says FLC_HOOK_TIMEOUT=90
+    fs.writeFileSync(file, JSON.stringify(settings));
+    expect((await flc(['hook', 'claude'], { cwd: repo, input: hookPayload(repo, 'claude-1', 'echo a > gen.txt') })).code).toBe(0);
+    const started = Date.now();
+    const second = await flc(['hook', 'claude'], { cwd: repo, input: hookPayload(repo, 'claude-2', 'echo b > gen.txt') });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toContain('gen.txt: being edited by session claude-1');
+    expect(Date.now() - started).toBeLessThan(5_000); // refused by flc, inside the 5 s Claude Code gives the hook
+  });
+
   it('claims an obvious write for the session, so a second session waiting on it is refused after waitTimeout', async () => {
     const repo = await ownedRepo();
     await flc(['config', 'set', 'waitTimeout=1s'], { cwd: repo });
