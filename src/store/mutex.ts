@@ -318,8 +318,10 @@ export class Mutex {
   /**
    * A breaker whose process is visibly dead is cleared at once; any other once older than
    * `staleMs`. It is moved aside first and put back if it turns out not to be the one judged.
+   * Also part of the leftover sweep: a breaker killed mid-break leaves its file, which otherwise
+   * only the next break would clear.
    */
-  private clearStaleBreaker(): void {
+  clearStaleBreaker(): void {
     const seen = fileIdentity(this.breakPath);
     if (!seen) return;
     const owner = readOwner(this.breakPath);
@@ -348,6 +350,7 @@ export class Mutex {
    * process) and never the current owner's. Call it while holding the lock. Returns the names.
    */
   sweepLeftovers(names: string[] = safeReaddir(path.dirname(this.lockPath))): string[] {
+    this.clearStaleBreaker();
     const removed: string[] = [];
     for (const entry of this.leftovers(names)) {
       if (!entry.removable) continue;

@@ -191,6 +191,7 @@ export class Store {
 
   /** Removes the leftovers that can go; call it holding the mutex. Returns their names. */
   private sweepLeftovers(): string[] {
+    this.mutex.clearStaleBreaker();
     const removable = this.leftovers().filter((l) => l.removable);
     for (const { name } of removable) fs.rmSync(path.join(this.dir, name), { recursive: true, force: true });
     return removable.map((l) => l.name);

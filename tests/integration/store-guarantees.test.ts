@@ -319,10 +319,13 @@ describe('store lock hygiene', () => {
       if (!fs.existsSync(path.join(dir, name))) fs.writeFileSync(path.join(dir, name), '{}');
       backdate(path.join(dir, name), 60_000);
     }
+    // And a breaker's lock left by a process killed while it broke a stale lock.
+    fs.writeFileSync(path.join(dir, 'db.lock.break'), JSON.stringify({ pid: 999_999_999, host: os.hostname(), nonce: 'dead-breaker', at: Date.now() - 60_000 }));
+    backdate(path.join(dir, 'db.lock.break'), 60_000);
     const doctor = await flc(['doctor'], { cwd: repo });
     expect(doctor.stdout).toMatch(/4 leftover/);
     expect((await flc(['claim', 'a.ts'], { cwd: repo })).code).toBe(0);
-    expect(fs.readdirSync(dir).filter((f) => leftovers.includes(f))).toEqual([]);
+    expect(fs.readdirSync(dir).filter((f) => leftovers.includes(f) || f === 'db.lock.break')).toEqual([]);
   });
 
   it('leaves nothing behind after processes are killed mid-transaction', async () => {
