@@ -65,10 +65,22 @@ export function payloadFromToolArguments(args: unknown): ToolPayload {
 }
 
 /**
- * The tool's answer: "{}" to allow, a PreToolUse deny with the refusal as its reason, any warning
- * (and the outcome's own message) as a `systemMessage` the user sees, and context for the model
- * (what a Bash command did to others' files) as `hookSpecificOutput.additionalContext`. Always
- * hook JSON: with `onFailure: "block"`, Claude Code takes plain text for a failed call.
+ * The JSON a hook answers with (a command hook on stdout, the hook tool as its text): a message
+ * for the user (`systemMessage`) and context for the model (`hookSpecificOutput.additionalContext`,
+ * which Claude Code sends next to a PostToolUse tool result); null when there is neither.
+ */
+export function hookAnswer(outcome: Pick<HookOutcome, 'systemMessage' | 'additionalContext'>): Record<string, unknown> | null {
+  if (!outcome.systemMessage && !outcome.additionalContext) return null;
+  return {
+    ...(outcome.systemMessage ? { systemMessage: outcome.systemMessage } : {}),
+    ...(outcome.additionalContext ? { hookSpecificOutput: { hookEventName: outcome.additionalContext.event, additionalContext: outcome.additionalContext.text } } : {}),
+  };
+}
+
+/**
+ * The tool's answer: "{}" to allow, a PreToolUse deny with the refusal as its reason, and
+ * otherwise `hookAnswer` with any warning added to the user's message. Always hook JSON: with
+ * `onFailure: "block"`, Claude Code takes plain text for a failed call.
  */
 export function hookResultText(outcome: HookOutcome, event: string | undefined): string {
   const text = outcome.stderr.join('\n');
@@ -77,10 +89,7 @@ export function hookResultText(outcome: HookOutcome, event: string | undefined):
     return JSON.stringify({ decision: 'block', reason: text });
   }
   const forUser = [outcome.systemMessage, text].filter(Boolean).join('\n');
-  return JSON.stringify({
-    ...(forUser ? { systemMessage: forUser } : {}),
-    ...(outcome.additionalContext ? { hookSpecificOutput: { hookEventName: outcome.additionalContext.event, additionalContext: outcome.additionalContext.text } } : {}),
-  });
+  return JSON.stringify(hookAnswer({ systemMessage: forUser || undefined, additionalContext: outcome.additionalContext }) ?? {});
 }
 
 /** `a.b.c` version order; non-numeric parts count as 0. */

@@ -2,20 +2,19 @@ import { SHELL_TOOL } from '../agents/claude.js';
 import type { Coordinator } from '../coordinator.js';
 import { type ShellReport, ShellChangesService } from '../coordinator/shell-changes.js';
 import type { Holder } from '../core/types.js';
+import type { HookOutcome } from './claude-hook.js';
 
-/** What a shell hook has to say: to the user, and (PostToolUse) to the model. */
-export interface ShellAnswer {
-  systemMessage?: string | undefined;
-  additionalContext?: { event: string; text: string } | undefined;
-}
-
-/**
+/*
  * The Claude Code side of shell attribution (issue 11, after a command): PreToolUse on Bash
  * takes the window's first look, PostToolUse attributes what changed and, when the command
  * changed other sessions' files, tells the model (additionalContext in the tool result) and
  * the user (systemMessage). Outside a repository where flc is set up it does nothing and runs
  * no git.
  */
+
+/** What a shell hook has to say: to the user, and (PostToolUse) to the model. */
+export type ShellAnswer = Pick<HookOutcome, 'systemMessage' | 'additionalContext'>;
+
 export function isShellTool(toolName: string | undefined): boolean {
   return toolName === SHELL_TOOL;
 }

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { hookAnswer } from '../agents/claude-mcp-hook.js';
 import { runClaudeHook, warnAndJournal } from './claude-hook.js';
 import { readStdin } from './stdin.js';
 
@@ -13,11 +14,8 @@ const INPUT_TIMEOUT_MS = 2000;
 export async function hookMain(): Promise<never> {
   const input = await readStdin(MAX_INPUT, INPUT_TIMEOUT_MS);
   const outcome = input.problem ? await warnAndJournal(`${input.problem}; allowed`, process.env) : await runClaudeHook(input.text, process.env);
-  if (outcome.systemMessage || outcome.additionalContext) {
-    const answer = {
-      ...(outcome.systemMessage ? { systemMessage: outcome.systemMessage } : {}),
-      ...(outcome.additionalContext ? { hookSpecificOutput: { hookEventName: outcome.additionalContext.event, additionalContext: outcome.additionalContext.text } } : {}),
-    };
+  const answer = hookAnswer(outcome);
+  if (answer) {
     try {
       fs.writeSync(1, `${JSON.stringify(answer)}\n`);
     } catch {

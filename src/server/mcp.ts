@@ -2,23 +2,17 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { CLAUDE_HOOK_TOOL } from '../agents/claude-mcp-hook.js';
-import { CLAIM_PROTOCOL, CLAIM_TOOLS, runClaimTool } from '../agents/tools.js';
-import type { Coordinator } from '../coordinator.js';
+import { CLAIM_PROTOCOL, CLAIM_TOOLS, type ToolContext, runClaimTool } from '../agents/tools.js';
 import { answerClaudeHook } from '../hooks/mcp-hook.js';
-
-/** Whom the claim tools act for. (`--hooks-only` is src/hooks/mcp-hook.ts, without the SDK.) */
-export interface ClaimToolsHost {
-  coordinator: Coordinator;
-  session: string;
-}
 
 /**
  * `flc mcp`: the claim tools over MCP on stdio, acting for one session, and `claude_hook`, the
  * Claude Code hook as an `mcp_tool` hook. The hook tool is not listed (Claude Code calls a hook's
  * tool by name, the model never needs it), so it costs the model no context. The low-level
  * server takes the tools' JSON Schemas as they are, the same ones the Pi extension uses.
+ * (`--hooks-only` is src/hooks/mcp-hook.ts, without the SDK.)
  */
-export async function serveMcp(claims: ClaimToolsHost, version: string): Promise<void> {
+export async function serveMcp(claims: ToolContext, version: string): Promise<void> {
   const server = new Server({ name: 'flc', version }, { capabilities: { tools: {} }, instructions: CLAIM_PROTOCOL });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: CLAIM_TOOLS }));
   server.setRequestHandler(CallToolRequestSchema, async (request) => {

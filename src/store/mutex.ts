@@ -321,7 +321,7 @@ export class Mutex {
    * Also part of the leftover sweep: a breaker killed mid-break leaves its file, which otherwise
    * only the next break would clear.
    */
-  clearStaleBreaker(): void {
+  private clearStaleBreaker(): void {
     const seen = fileIdentity(this.breakPath);
     if (!seen) return;
     const owner = readOwner(this.breakPath);
@@ -345,8 +345,8 @@ export class Mutex {
   }
 
   /**
-   * Removes what killed processes left next to the lock: stage directories, old-style lock
-   * temp files, moved-aside breakers. Only entries older than `staleMs` (or of a visibly dead
+   * Removes what killed processes left next to the lock: a stale breaker's lock, stage
+   * directories, old-style lock temp files, moved-aside breakers. Only entries older than `staleMs` (or of a visibly dead
    * process) and never the current owner's. Call it while holding the lock. Returns the names.
    */
   sweepLeftovers(names: string[] = safeReaddir(path.dirname(this.lockPath))): string[] {

@@ -170,13 +170,29 @@ export class Store {
    * (older than the mutex's stale time, or of a visibly dead process).
    */
   leftovers(): Array<{ name: string; ageMs: number; removable: boolean }> {
-    let names: string[];
+    const names = this.listDir();
+    return [...this.mutex.leftovers(names), ...this.tempFiles(names)];
+  }
+
+  /** Removes the leftovers that can go (the mutex's, a stale breaker's lock too); call it holding the mutex. Returns their names. */
+  private sweepLeftovers(): string[] {
+    const names = this.listDir();
+    const temps = this.tempFiles(names).filter((l) => l.removable);
+    for (const { name } of temps) fs.rmSync(path.join(this.dir, name), { force: true });
+    return [...this.mutex.sweepLeftovers(names), ...temps.map((l) => l.name)];
+  }
+
+  private listDir(): string[] {
     try {
-      names = fs.readdirSync(this.dir);
+      return fs.readdirSync(this.dir);
     } catch {
       return [];
     }
-    const found = this.mutex.leftovers(names);
+  }
+
+  /** db.json/config.json temp files of killed writers among `names`. */
+  private tempFiles(names: string[]): Array<{ name: string; ageMs: number; removable: boolean }> {
+    const found: Array<{ name: string; ageMs: number; removable: boolean }> = [];
     for (const name of names) {
       if (!TEMP_FILE.test(name)) continue;
       try {
@@ -187,14 +203,6 @@ export class Store {
       }
     }
     return found;
-  }
-
-  /** Removes the leftovers that can go; call it holding the mutex. Returns their names. */
-  private sweepLeftovers(): string[] {
-    this.mutex.clearStaleBreaker();
-    const removable = this.leftovers().filter((l) => l.removable);
-    for (const { name } of removable) fs.rmSync(path.join(this.dir, name), { recursive: true, force: true });
-    return removable.map((l) => l.name);
   }
 
   /** Removes old leftovers now (flc doctor --repair). */
