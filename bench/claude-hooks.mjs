@@ -8,10 +8,14 @@
 //     flc's hooks against the same session with none (ratio per round of three back-to-back
 //     sessions, median over SESSIONS rounds); and the Writes again against a model that takes
 //     MODEL_MS per response, as a real one does (PACED_ROUNDS rounds)
+//     and, in the same rounds, sessions whose PreToolUse + PostToolUse hooks do nothing (a `true`
+//     command, an http hook answered at once on loopback, an mcp_tool hook into a do-nothing
+//     server): the floor Claude Code's own dispatch of each hook type puts under any hook
 //  3. a waiting session's grant after the holder's release (the journal's timestamps), p50/max
 // Skips, saying why, where the Claude Code binary is absent.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -27,6 +31,10 @@ const WAITS = Number(process.env.BENCH_CLAUDE_WAITS ?? 5);
 const MODEL_MS = Number(process.env.BENCH_CLAUDE_MODEL_MS ?? 500);
 const PACED_ROUNDS = Number(process.env.BENCH_CLAUDE_PACED_ROUNDS ?? 2);
 const MODES = ['command', 'mcp'];
+/** Hooks that do nothing, one per hook type Claude Code offers: what a hook of that type costs at the least. */
+const FLOORS = ['noop-command', 'noop-http', 'noop-mcp'];
+const FLOOR_LABELS = { 'noop-command': 'command `true`', 'noop-http': 'http, loopback', 'noop-mcp': 'mcp_tool' };
+const MATCHER = 'Edit|Write|MultiEdit|NotebookEdit|Bash';
 
 const pct = (xs, p) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -45,6 +53,7 @@ async function bench() {
   const work = fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), 'flc-bench-claude-')));
   const { startFakeAnthropic } = await loadFakeAnthropic(work);
   const api = await startFakeAnthropic();
+  const noopHttp = await startNoopHttp();
   const shim = path.join(work, 'shim');
   fs.mkdirSync(shim);
   fs.writeFileSync(path.join(shim, 'flc'), `#!/bin/sh\nexec "${process.execPath}" "${FLC}" "$@"\n`, { mode: 0o755 });
@@ -61,7 +70,8 @@ async function bench() {
     git(repo, 'add', '-A');
     git(repo, 'commit', '-q', '-m', 'init');
     for (const setting of config) flc(repo, 'config', 'set', setting);
-    if (mode) flc(repo, 'init', '--claude', `--hooks=${mode}`);
+    if (FLOORS.includes(mode)) writeNoopHooks(repo, mode, noopHttp.url);
+    else if (mode) flc(repo, 'init', '--claude', `--hooks=${mode}`);
     return repo;
   };
   const runSession = (repo, name, steps, debugFile) => {
@@ -79,16 +89,16 @@ async function bench() {
   try {
     for (const tool of Object.keys(KINDS)) {
       // 1 + 2: sessions of EDITS calls, no hooks / each mode, interleaved so load drifts hit all alike.
-      const wall = { none: [], command: [], mcp: [] };
+      const wall = Object.fromEntries(['none', ...MODES, ...FLOORS].map((mode) => [mode, []]));
       const hookTimes = { command: [], mcp: [] };
       for (let s = 0; s < SESSIONS; s++) {
-        for (const mode of [null, ...MODES]) {
+        for (const mode of [null, ...MODES, ...FLOORS]) {
           const repo = repoFor(mode);
           const debugFile = path.join(work, `debug-${n}.log`);
           const run = await runSession(repo, `calls-${n}`, sessionScript(repo, tool, mode ?? 'none'), debugFile);
           if (run.code !== 0) throw new Error(`claude exited ${run.code}: ${run.stderr.slice(-500)}`);
           wall[mode ?? 'none'].push(run.ms);
-          if (mode) hookTimes[mode].push(...callHookTimes(fs.readFileSync(debugFile, 'utf8'), tool));
+          if (MODES.includes(mode)) hookTimes[mode].push(...callHookTimes(fs.readFileSync(debugFile, 'utf8'), tool));
         }
       }
       console.log(`  hook time per ${tool} call (PreToolUse + PostToolUse, Claude Code's debug log; ${SESSIONS} sessions x ${EDITS} calls):`);
@@ -108,6 +118,11 @@ async function bench() {
       for (const mode of MODES) {
         const ratio = median(wall[mode].map((t, i) => t / wall.none[i]));
         console.log(`    ${mode.padEnd(12)} ${ms(median(wall[mode]))}  ${ratio.toFixed(2)}x  (rounds: ${wall[mode].map((t, i) => (t / wall.none[i]).toFixed(2)).join(', ')})${mode === 'mcp' ? '   target: <= 1.10x' : ''}`);
+      }
+      console.log(`    the same session with PreToolUse + PostToolUse hooks that do nothing (Claude Code's own cost of each hook type):`);
+      for (const mode of FLOORS) {
+        const ratio = median(wall[mode].map((t, i) => t / wall.none[i]));
+        console.log(`      ${FLOOR_LABELS[mode].padEnd(16)} ${ms(median(wall[mode]))}  ${ratio.toFixed(2)}x  (rounds: ${wall[mode].map((t, i) => (t / wall.none[i]).toFixed(2)).join(', ')})`);
       }
     }
 
@@ -157,6 +172,7 @@ async function bench() {
     }
   } finally {
     await api.close();
+    noopHttp.server.close();
     if (process.env.BENCH_CLAUDE_KEEP) console.log(`  (kept ${work})`);
     else fs.rmSync(work, { recursive: true, force: true, maxRetries: 3 });
   }
@@ -227,6 +243,34 @@ async function ownHookTimes(repo, runs = 40) {
   }
   child.stdin.end();
   return { runs, pre: median(t.pre), post: median(t.post), bashPre: median(t.bashPre), bashPost: median(t.bashPost) };
+}
+
+/** PreToolUse and PostToolUse hooks of one type that do nothing, matching the tools flc's hooks match, and nothing else. */
+function writeNoopHooks(repo, mode, httpUrl) {
+  const hook = {
+    'noop-command': { type: 'command', command: 'true' },
+    'noop-http': { type: 'http', url: httpUrl },
+    'noop-mcp': { type: 'mcp_tool', server: 'noop', tool: 'claude_hook', input: { payload: { tool_input: '${tool_input}' } } },
+  }[mode];
+  const entry = [{ matcher: MATCHER, hooks: [{ ...hook, timeout: 30 }] }];
+  const settings = { hooks: { PreToolUse: entry, PostToolUse: entry } };
+  if (mode === 'noop-mcp') {
+    const server = path.join(ROOT, 'bench', 'noop-mcp-server.mjs');
+    fs.writeFileSync(path.join(repo, '.mcp.json'), JSON.stringify({ mcpServers: { noop: { command: process.execPath, args: [server] } } }));
+    settings.enabledMcpjsonServers = ['noop'];
+  }
+  fs.mkdirSync(path.join(repo, '.claude'));
+  fs.writeFileSync(path.join(repo, '.claude', 'settings.json'), JSON.stringify(settings, null, 2));
+}
+
+/** A loopback server that answers every http hook at once with `{}` (no decision). */
+async function startNoopHttp() {
+  const server = http.createServer((request, response) => {
+    request.resume();
+    request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${server.address().port}/hook` };
 }
 
 function grantLatencies(repo, files) {
