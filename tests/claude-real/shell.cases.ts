@@ -7,6 +7,8 @@ import { bash, describeReal, expectExit, flcRun, makeClaudeRepo, runClaude, writ
 
 let api: FakeAnthropic;
 
+const monitor = (command: string) => ({ name: 'Monitor', input: { command, description: 'watch', timeout_ms: 5000 } });
+
 /** A repository with a committed `x.txt`, in which session A (a real Claude Code run) changed x.txt and created new.txt and ended its turn. */
 async function ownedByA(name: string): Promise<{ repo: string; a: string }> {
   const repo = makeClaudeRepo();
@@ -50,6 +52,25 @@ export function cases(): void {
       expect(git(repo, 'stash', 'list')).toBe('');
       const log = (await flcRun(repo, ['log', '--json'])).stdout;
       expect(log).toContain('shell:refused');
+    });
+
+    it("reads Monitor's command as it reads Bash's: refuses git stash -u and echo > f on another session's owned files before they run", async () => {
+      const { repo, a } = await ownedByA('monitor-owner');
+      // Monitor (a deferred tool: ToolSearch loads it) runs a shell command in the background.
+      const commands = ['git stash -u; echo stashed', 'echo overwritten > x.txt; echo written'];
+      api.script('monitor-other', [{ tools: [{ name: 'ToolSearch', input: { query: 'select:Monitor' } }] }, ...commands.map((command) => ({ tools: [monitor(command)] })), { text: 'B done.' }]);
+      const run = await runClaude({ cwd: repo, api: api.url, prompt: '[script:monitor-other] clean up' });
+      expectExit(run, 0);
+      const results = api.toolResults('monitor-other').slice(1);
+      expect(results).toHaveLength(commands.length);
+      results.forEach((result, i) => {
+        expect(result.is_error, commands[i]).toBe(true);
+        expect(result.content, commands[i]).toMatch(/flc: refused/);
+        expect(result.content, commands[i]).toContain(a);
+      });
+      expect(fs.readFileSync(path.join(repo, 'x.txt'), 'utf8')).toBe('work of A\n');
+      expect(fs.readFileSync(path.join(repo, 'new.txt'), 'utf8')).toBe('new work of A\n');
+      expect(git(repo, 'stash', 'list')).toBe('');
     });
 
     it("lets a session discard its own work with git checkout -- . after a snapshot, and flc undo brings it back", async () => {
