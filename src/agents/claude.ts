@@ -18,6 +18,8 @@ export interface ClaudePayload {
   filePath?: string | undefined;
   /** Bash: the command line it will run. */
   command?: string | undefined;
+  /** ExitWorktree: it will delete the worktree, uncommitted files and all (`action: "remove"`, `discard_changes: true`). */
+  discardsWorktree?: boolean | undefined;
   /** SessionStart: why the session (re)started: startup, resume, clear, compact, fork. */
   source?: string | undefined;
   /** SessionEnd: why it ended: clear, resume, logout, prompt_input_exit, other. */
@@ -63,6 +65,7 @@ export function parseClaudePayload(input: string): ParseResult {
       toolUseId: text(raw.tool_use_id),
       filePath: text(toolInput.file_path) ?? text(toolInput.notebook_path),
       command: typeof toolInput.command === 'string' && toolInput.command.length <= MAX_COMMAND ? toolInput.command : undefined,
+      discardsWorktree: raw.tool_name === WORKTREE_EXIT_TOOL && toolInput.action === 'remove' && toolInput.discard_changes === true,
       source: text(raw.source),
       reason: text(raw.reason),
       runningSubagents: Array.isArray(raw.background_tasks) ? raw.background_tasks.filter(isSubagentTask).map((t) => text((t as Record<string, unknown>).id) ?? '?') : undefined,
@@ -79,6 +82,12 @@ function isSubagentTask(task: unknown): boolean {
 
 /** Claude Code's shell tool: its commands are read before they run (coordinator/shell). */
 export const SHELL_TOOL = 'Bash';
+
+/**
+ * Claude Code's tool that leaves a worktree EnterWorktree made; `action: "remove"` with
+ * `discard_changes: true` deletes it with every uncommitted file in it (hooks/claude-worktree).
+ */
+export const WORKTREE_EXIT_TOOL = 'ExitWorktree';
 
 export function isEditTool(toolName: string | undefined): boolean {
   return (EDIT_TOOLS as readonly string[]).includes(toolName ?? '');

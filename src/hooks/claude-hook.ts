@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type ClaudePayload, forkOrigin, isEditTool, parseClaudePayload } from '../agents/claude.js';
+import { type ClaudePayload, WORKTREE_EXIT_TOOL, forkOrigin, isEditTool, parseClaudePayload } from '../agents/claude.js';
 import { SESSION_END_BUDGET_MS, hookWaitLimitMs, installedHookTimeoutMs } from '../agents/claude-timeouts.js';
 import { describeRefusal } from '../agents/refusal.js';
 import { Coordinator } from '../coordinator.js';
@@ -15,6 +15,7 @@ import * as sessionRepos from './session-stores.js';
 import { settingsHookTimeoutMs } from './settings-timeout.js';
 import { gateShellCommand } from './shell-pre.js';
 import { afterShell, beforeShell, finishOpenShells, isShellTool } from './claude-shell.js';
+import { checkWorktreeExit } from './claude-worktree.js';
 
 /** What the hook process does: its exit code, the lines it writes to stderr, and (only to say something) a JSON answer on stdout. */
 export interface HookOutcome {
@@ -64,6 +65,11 @@ async function dispatch(context: HookContext): Promise<HookOutcome> {
   if (payload.event === 'PreToolUse' && isEditTool(payload.toolName)) return claimForEdit(context);
 
   const coordinator = coordinatorFor(payload.cwd ?? process.cwd(), context.process);
+  if (payload.event === 'PreToolUse' && payload.toolName === WORKTREE_EXIT_TOOL) {
+    if (!coordinator || !payload.discardsWorktree) return ALLOW;
+    const refusal = await checkWorktreeExit(coordinator, { session, agent: payload.agentId, timeoutMs: 0 });
+    return refusal ? { exitCode: 2, stderr: [refusal] } : ALLOW;
+  }
   if (isShellTool(payload.toolName)) {
     // What an agent's shell command changes is its session's (see coordinator/shell-changes).
     const holder = { session, agent: payload.agentId };

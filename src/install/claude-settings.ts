@@ -1,4 +1,4 @@
-import { EDIT_TOOL_MATCHER, SHELL_TOOL } from '../agents/claude.js';
+import { EDIT_TOOL_MATCHER, SHELL_TOOL, WORKTREE_EXIT_TOOL } from '../agents/claude.js';
 import { HOOK_TIMEOUT_ENV, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
 import { CLAUDE_HOOK_TOOL, MCP_SERVER_NAME, claudeHookToolInput } from '../agents/claude-mcp-hook.js';
 
@@ -76,9 +76,10 @@ export function flcHookPlan(launcher: HookLauncher | string, waitTimeoutMs: numb
     // Bash too: its commands are read before they run (refused when they would destroy others'
     // work, write targets claimed), and what they changed is attributed after. No `if` condition:
     // a condition holds one permission rule, and any command may write through a redirection.
+    // ExitWorktree (PreToolUse only): its `remove` with discard_changes deletes a worktree with its uncommitted files.
     // mcp: a call that fails (server absent or gone, an flc without the tool) refuses the edit or command.
     PreToolUse: {
-      matcher: `${EDIT_TOOL_MATCHER}|${SHELL_TOOL}`,
+      matcher: `${EDIT_TOOL_MATCHER}|${SHELL_TOOL}|${WORKTREE_EXIT_TOOL}`,
       hooks: [mode === 'mcp' ? viaMcp(preToolTimeout, 'block') : { type: 'command', command: `${HOOK_TIMEOUT_ENV}=${preToolTimeout} ${command}`, timeout: preToolTimeout }],
     },
     PostToolUse: { matcher: `${EDIT_TOOL_MATCHER}|${SHELL_TOOL}`, hooks: perTurn(30).hooks },

@@ -5,7 +5,7 @@ import type { RepoInfo } from '../git/repo.js';
 import { HOOK_TIMEOUT_ENV, hookEntryTimeoutS, hookWaitLimitMs, installedHookTimeoutMs, preToolUseTimeoutFor } from '../agents/claude-timeouts.js';
 import { formatDuration } from '../core/duration.js';
 import { type FlcHookEntry, type HookLauncher, type HookMode, flcHooksIn, hasFlcHooks, matcherCovers, mergeFlcHooks, removeFlcHooks } from './claude-settings.js';
-import { SHELL_TOOL } from '../agents/claude.js';
+import { SHELL_TOOL, WORKTREE_EXIT_TOOL } from '../agents/claude.js';
 import { MCP_SERVER_NAME } from '../agents/claude-mcp-hook.js';
 
 const LOCAL_BIN = '"$CLAUDE_PROJECT_DIR"/node_modules/.bin/flc';
@@ -187,6 +187,8 @@ export function inspectClaudeHooks(repo: RepoInfo, waitTimeoutMs: number, env: N
       checks.push({ name: 'claude shell', ok: false, detail: `${name}: the PreToolUse hook does not cover Bash (installed by an older flc): agents' shell commands are not checked before they run`, fix: 'flc init --claude' });
     } else if (hooks.some((h) => h.event === 'PostToolUse') && !hooks.some((h) => h.event === 'PostToolUse' && matcherCovers(h.matcher, SHELL_TOOL))) {
       checks.push({ name: 'claude shell', ok: false, detail: `${name}: the PostToolUse hook does not cover Bash (installed by an older flc): what agents' shell commands change is not attributed to their sessions`, fix: 'flc init --claude' });
+    } else if (preTool && !hooks.some((h) => h.event === 'PreToolUse' && matcherCovers(h.matcher, WORKTREE_EXIT_TOOL))) {
+      checks.push({ name: 'claude shell', ok: false, detail: `${name}: the PreToolUse hook does not cover ExitWorktree (installed by an older flc): a session leaving its worktree with "remove" and discard_changes deletes other sessions' work there unchecked`, fix: 'flc init --claude' });
     }
   }
   return checks;

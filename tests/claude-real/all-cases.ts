@@ -15,6 +15,7 @@ import { cases as subagents } from './subagents.cases.js';
 import { cases as timeouts } from './timeouts.cases.js';
 import { cases as turnEndings } from './turn-endings.cases.js';
 import { cases as twoSessions } from './two-sessions.cases.js';
+import { cases as worktree } from './worktree.cases.js';
 
 /**
  * Every real-client case, registered in one hook mode (`flc init --claude --hooks=<mode>` for the
@@ -45,6 +46,7 @@ export function registerAll(mode: HookMode): void {
     identity();
     shell();
     shellAfter();
+    worktree();
     if (mode === 'command') mcpHooks();
   });
 }

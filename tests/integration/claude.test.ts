@@ -488,7 +488,7 @@ describe('flc init --claude', () => {
     expect(merged.permissions).toEqual(mine.permissions);
     expect(merged.hooks.PreToolUse).toEqual([
       mine.hooks.PreToolUse[0],
-      { matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash', hooks: [{ type: 'command', command: 'FLC_HOOK_TIMEOUT=90 flc hook claude', timeout: 90 }] },
+      { matcher: 'Edit|Write|MultiEdit|NotebookEdit|Bash|ExitWorktree', hooks: [{ type: 'command', command: 'FLC_HOOK_TIMEOUT=90 flc hook claude', timeout: 90 }] },
     ]);
     expect(merged.hooks.Stop[0]).toEqual(mine.hooks.Stop[0]);
     expect(merged.hooks.SessionStart[0].hooks[0].command).toMatch(/^command -v flc >\/dev\/null 2>&1 && exec flc hook claude; echo '\{"systemMessage":"flc: flc is not on PATH/);

@@ -156,6 +156,41 @@ describe('commands that act on another worktree', () => {
   });
 });
 
+describe("Claude Code's ExitWorktree", () => {
+  const exitPayload = (session: string, worktree: string, input: Record<string, unknown>) =>
+    JSON.stringify({ hook_event_name: 'PreToolUse', session_id: session, cwd: worktree, tool_name: 'ExitWorktree', tool_input: input });
+
+  it("refuses action remove with discard_changes while another session owns work in the worktree, naming it; keep, and a remove that discards nothing of others', are allowed (after a snapshot)", async () => {
+    const repo = makeRepo();
+    fs.writeFileSync(path.join(repo, 'x.txt'), 'x\n');
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-q', '-m', 'x');
+    expect((await flc(['init', '--no-guard'], { cwd: repo })).code).toBe(0);
+    const worktree = `${repo}-wt`;
+    git(repo, 'worktree', 'add', '-q', worktree, '-b', 'wt');
+    await own(worktree, A, { 'x.txt': 'work of a in the worktree\n' });
+    fs.writeFileSync(path.join(worktree, 'mine.txt'), 'work of the leaving session\n');
+    const remove = { action: 'remove', discard_changes: true };
+    const refused = await flc(['hook', 'claude'], { cwd: worktree, input: exitPayload('claude-b', worktree, remove) });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`flc: refused ExitWorktree (action "remove", discard_changes) of ${worktree}: it would discard work of other sessions:`);
+    expect(refused.stderr).toContain('x.txt: uncommitted changes of session session-a');
+    expect(refused.stderr).toContain('Allowed instead: ExitWorktree with action "keep"');
+    expect(readEvents(repo).find((e) => e.event === 'shell:refused')).toMatchObject({ session: 'claude-b' });
+    // keep deletes nothing; remove without discard_changes is refused by Claude Code itself on a dirty worktree
+    for (const input of [{ action: 'keep' }, { action: 'remove' }]) {
+      expect(await flc(['hook', 'claude'], { cwd: worktree, input: exitPayload('claude-b', worktree, input) }), JSON.stringify(input)).toMatchObject({ code: 0, stderr: '' });
+    }
+    // the session that owns the work may discard it: allowed, after a snapshot of the worktree
+    const byOwner = await flc(['hook', 'claude'], { cwd: worktree, input: exitPayload('session-a', worktree, remove) });
+    expect(byOwner).toMatchObject({ code: 0, stderr: '' });
+    const snapshots = JSON.parse((await flc(['snapshots', '--json'], { cwd: worktree })).stdout).snapshots;
+    expect(snapshots).toHaveLength(1);
+    expect(snapshots[0].files.map((f: { path: string }) => f.path).sort()).toEqual(['mine.txt', 'x.txt']);
+    fs.rmSync(worktree, { recursive: true, force: true });
+  });
+});
+
 describe('the stash list is shared', () => {
   it("refuses pop, apply, drop and clear of another session's stash entry, and allows the session's own", async () => {
     const repo = await ownedRepo();
@@ -263,12 +298,12 @@ describe('the Claude Code hook on Bash', () => {
     expect(readEvents(repo).find((e) => e.event === 'shell:unparsed')).toMatchObject({ session: 'claude-b', detail: expect.stringContaining('cannot parse') });
   });
 
-  it('is installed on Bash by flc init --claude, and flc doctor reports a PreToolUse or PostToolUse hook that does not cover Bash', async () => {
+  it('is installed on Bash (and ExitWorktree) by flc init --claude, and flc doctor reports a PreToolUse or PostToolUse hook that does not cover Bash, or a PreToolUse that does not cover ExitWorktree', async () => {
     const repo = makeRepo();
     expect((await flc(['init', '--claude', '--no-guard'], { cwd: repo })).code).toBe(0);
     const file = path.join(repo, '.claude/settings.json');
     const settings = JSON.parse(fs.readFileSync(file, 'utf8'));
-    expect(settings.hooks.PreToolUse.at(-1).matcher).toBe('Edit|Write|MultiEdit|NotebookEdit|Bash');
+    expect(settings.hooks.PreToolUse.at(-1).matcher).toBe('Edit|Write|MultiEdit|NotebookEdit|Bash|ExitWorktree');
     const healthy = JSON.parse((await flc(['doctor', '--json'], { cwd: repo })).stdout).checks;
     expect(healthy.find((c: { name: string }) => c.name === 'claude shell')).toBeUndefined();
     settings.hooks.PreToolUse.at(-1).matcher = 'Edit|Write|MultiEdit|NotebookEdit';
@@ -277,13 +312,20 @@ describe('the Claude Code hook on Bash', () => {
     expect(doctor.code).toBe(3);
     expect(JSON.parse(doctor.stdout).checks.find((c: { name: string }) => c.name === 'claude shell')).toMatchObject({ ok: false, fix: 'flc init --claude' });
     // PostToolUse too: without Bash there, what a command changed is not attributed.
-    settings.hooks.PreToolUse.at(-1).matcher = 'Edit|Write|MultiEdit|NotebookEdit|Bash';
+    settings.hooks.PreToolUse.at(-1).matcher = 'Edit|Write|MultiEdit|NotebookEdit|Bash|ExitWorktree';
     expect(settings.hooks.PostToolUse.at(-1).matcher).toBe('Edit|Write|MultiEdit|NotebookEdit|Bash');
     settings.hooks.PostToolUse.at(-1).matcher = 'Edit|Write|MultiEdit|NotebookEdit';
     fs.writeFileSync(file, JSON.stringify(settings));
     const post = JSON.parse((await flc(['doctor', '--json'], { cwd: repo })).stdout).checks.find((c: { name: string }) => c.name === 'claude shell');
     expect(post).toMatchObject({ ok: false, fix: 'flc init --claude' });
     expect(post.detail).toContain('PostToolUse hook does not cover Bash');
+    // ExitWorktree (PreToolUse): an install from before it leaves the worktree removal unchecked.
+    settings.hooks.PostToolUse.at(-1).matcher = 'Edit|Write|MultiEdit|NotebookEdit|Bash';
+    settings.hooks.PreToolUse.at(-1).matcher = 'Edit|Write|MultiEdit|NotebookEdit|Bash';
+    fs.writeFileSync(file, JSON.stringify(settings));
+    const exit = JSON.parse((await flc(['doctor', '--json'], { cwd: repo })).stdout).checks.find((c: { name: string }) => c.name === 'claude shell');
+    expect(exit).toMatchObject({ ok: false, fix: 'flc init --claude' });
+    expect(exit.detail).toContain('does not cover ExitWorktree');
   });
 
   it("fails open on flc's own errors: allows, with one warning line and hook:error", async () => {

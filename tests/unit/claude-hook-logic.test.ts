@@ -113,7 +113,7 @@ describe('hook timeouts', () => {
 
   it('hooks Bash before and after it runs (shell attribution), next to the edit tools', () => {
     const plan = flcHookPlan('flc hook claude', 60_000);
-    expect(plan.PreToolUse!.matcher).toBe('Edit|Write|MultiEdit|NotebookEdit|Bash');
+    expect(plan.PreToolUse!.matcher).toBe('Edit|Write|MultiEdit|NotebookEdit|Bash|ExitWorktree');
     expect(plan.PostToolUse!.matcher).toBe('Edit|Write|MultiEdit|NotebookEdit|Bash');
   });
 
