@@ -21,7 +21,7 @@ export const NODES: NodeRuntime[] = [
 export const OTHER_NODES = NODES.filter((node) => node.bin !== process.execPath);
 
 export interface PiLine {
-  /** "0.74", "0.87" */
+  /** "0.74", "1.6" */
   line: string;
   version: string;
   /** Pi's command-line entry point. */
