@@ -15,7 +15,8 @@ export class HookClaudeCommand extends FlcCommand {
 
       - \`SessionStart\`: registers the session, prunes expired claims, and appends \`export FLC_SESSION=<session_id>\` to \`$CLAUDE_ENV_FILE\` so the session's own \`git commit\` is recognised by the guard.
       - \`PreToolUse\` (Edit, Write, MultiEdit, NotebookEdit): claims the file as \`write\` for the session (and its subagent). If another session holds it, waits up to \`waitTimeout\`; if it does not free up, refuses the edit (exit 2) with a reason Claude can act on. Files outside any repository are allowed.
-      - \`PreToolUse\` (Bash): reads the command before it runs: refuses a destructive git verb on other sessions' work or a write to their files, claims its obvious write targets. (ExitWorktree): refuses \`remove\` with \`discard_changes\` while another session owns or holds a changed file in that worktree.
+      - \`PreToolUse\` (Bash): reads the command before it runs: refuses a destructive git verb on other sessions' work or a write to their files, claims its obvious write targets.
+      - \`PreToolUse\` (ExitWorktree): refuses \`remove\` with \`discard_changes\` while another session owns or holds a changed file in that worktree.
       - \`PostToolUse\`: renews the session's claims; with \`release = edit\`, releases that file. For Bash: records what the command changed as the session's owned changes.
       - \`Stop\`: with \`release = turn\` (default), releases the session's claims. \`SubagentStop\` releases that subagent's claims. \`SessionEnd\` releases everything the session holds.
       - Every event renews the session's claims.

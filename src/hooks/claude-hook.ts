@@ -67,7 +67,7 @@ async function dispatch(context: HookContext): Promise<HookOutcome> {
   const coordinator = coordinatorFor(payload.cwd ?? process.cwd(), context.process);
   if (payload.event === 'PreToolUse' && payload.toolName === WORKTREE_EXIT_TOOL) {
     if (!coordinator || !payload.discardsWorktree) return ALLOW;
-    const refusal = await checkWorktreeExit(coordinator, { session, agent: payload.agentId, timeoutMs: 0 });
+    const refusal = await checkWorktreeExit(coordinator, { session, agent: payload.agentId, timeoutMs: 0 }); // it writes nothing: no wait
     return refusal ? { exitCode: 2, stderr: [refusal] } : ALLOW;
   }
   if (isShellTool(payload.toolName)) {
