@@ -308,6 +308,39 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
       expect(git(repo, 'stash', 'list')).toBe('');
     }, 60_000);
 
+    // Pi's codemode tool (enabled with --tools): a script whose tool calls are nested calls, which
+    // go through the extension's tool_call handler like the model's own.
+    it.runIf(line.codemode)("refuses codemode's nested write of a held file and its nested bash git stash of another session's work, naming the holders", async () => {
+      const project = await piProject();
+      const { repo } = project;
+      fs.writeFileSync(path.join(repo, 'x.txt'), 'original\n');
+      git(repo, 'add', 'x.txt');
+      git(repo, 'commit', '-q', '-m', 'x');
+      const owner = { FLC_SESSION: 'cli-owner' };
+      await flc(['claim', 'x.txt'], { cwd: repo, env: owner });
+      fs.writeFileSync(path.join(repo, 'x.txt'), 'work of the owner\n');
+      await flc(['release', '--all'], { cwd: repo, env: owner });
+      await flc(['claim', 'notes.txt'], { cwd: repo, env: { FLC_SESSION: 'cli-holder' } });
+      const code = [
+        "const write = await tools.write({ path: 'notes.txt', content: 'from codemode' }).then(() => 'written', (e) => String(e));",
+        "const stash = await tools.bash({ command: 'git stash -u' }).then((r) => JSON.stringify(r), (e) => String(e));",
+        'return { write, stash };',
+      ].join('\n');
+      const run = await runPi(line, project, [{ tool: 'codemode', args: { code } }, { text: 'done' }], {}, { approve, tools: 'read,bash,edit,write,codemode' });
+      expect(run.code, run.stderr).toBe(0);
+      const nested = run.tools.filter((t) => t.toolName !== 'codemode');
+      expect(nested.map((t) => [t.toolName, t.isError])).toEqual([
+        ['write', true],
+        ['bash', true],
+      ]);
+      expect(nested[0]!.text).toMatch(/Held by session cli-holder/);
+      expect(nested[1]!.text).toMatch(/flc: refused `git stash -u`/);
+      expect(nested[1]!.text).toContain('cli-owner');
+      expect(fs.existsSync(path.join(repo, 'notes.txt'))).toBe(false);
+      expect(fs.readFileSync(path.join(repo, 'x.txt'), 'utf8')).toBe('work of the owner\n');
+      expect(git(repo, 'stash', 'list')).toBe('');
+    }, 60_000);
+
     // Issue 11, after a command runs: what Pi's bash changes is the session's.
     it("owns what its bash creates (the guard then refuses another session's sweep), and tells the model when bash changes another session's file", async () => {
       const project = await piProject();

@@ -36,6 +36,8 @@ export interface PiLine {
   settles: boolean;
   /** Whether Pi has the optional `powershell` tool (Pi >= 0.84.3; enabled with --tools). */
   powershell: boolean;
+  /** Whether Pi has the optional `codemode` tool, scripts that call the other tools (Pi >= 0.99.1; enabled with --tools). */
+  codemode: boolean;
 }
 
 function piLine(dir: string, cliFile: string, node: string | undefined): PiLine | null {
@@ -44,7 +46,7 @@ function piLine(dir: string, cliFile: string, node: string | undefined): PiLine 
   const version = (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
   const [major, minor, patch] = version.split('.').map(Number) as [number, number, number];
   const at = (m: number, p = 0) => major > 0 || minor > m || (minor === m && patch >= p);
-  return { line: `${major}.${minor}`, version, cli: path.join(ROOT, 'node_modules', dir, cliFile), node, trust: at(79), sessionEnv: at(82), settles: at(80, 4), powershell: at(84, 3) };
+  return { line: `${major}.${minor}`, version, cli: path.join(ROOT, 'node_modules', dir, cliFile), node, trust: at(79), sessionEnv: at(82), settles: at(80, 4), powershell: at(84, 3), codemode: at(99, 1) };
 }
 
 /** Pi 0.74 (the last line on Node 20) on the machine's Node, and the current Pi on Node 24. */
