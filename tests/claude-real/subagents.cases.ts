@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type FakeAnthropic, Gate, startFakeAnthropic } from '../fixtures/fake-anthropic.js';
-import { claimsIn, describeReal, installLoggingHook, makeClaudeRepo, readHookLog, sessionIdOf, startClaude, tempDir, write, expectExit, waitUntil } from './harness.js';
+import { claimsIn, describeReal, installLoggingHook, makeClaudeRepo, readHookLog, sessionIdOf, startClaude, tempDir, write, expectExit, flcRun, waitUntil } from './harness.js';
 
 let api: FakeAnthropic;
 
@@ -104,6 +104,24 @@ export function cases(): void {
       oneHolds.open();
       expectExit(await session.done, 0);
       expect(claimsIn(repo)).toEqual([]);
+    });
+
+    it("a Workflow's agents go through the hooks as subagents: one's edit of a file another session holds is refused, naming the holder", async () => {
+      const repo = makeClaudeRepo({ config: ['waitTimeout=2s'] });
+      const file = path.join(repo, 'notes.txt');
+      await flcRun(repo, ['claim', 'notes.txt'], { FLC_SESSION: 'holder' });
+      // A workflow script runs its agents in the background; `claude -p` waits for them.
+      const script = "export const meta = { name: 'notes', description: 'write notes' }\nreturn await agent('[script:wf-agent] write notes', { label: 'writer' })";
+      api.script('wf-main', [{ tools: [{ name: 'Workflow', input: { script } }] }, { text: 'Workflow started.' }, { text: 'All done.' }]);
+      api.script('wf-agent', [{ tools: [write(file, 'from the workflow\n')] }, { text: 'Agent done.' }]);
+      expectExit(await startClaude({ cwd: repo, api: api.url, prompt: '[script:wf-main] run the workflow' }).done, 0);
+      const [refused] = api.toolResults('wf-agent');
+      expect(refused!.is_error).toBe(true);
+      expect(refused!.content).toContain('flc: notes.txt is being edited by another session, so this edit was not made');
+      expect(refused!.content).toContain('Held by session holder');
+      expect(fs.existsSync(file)).toBe(false);
+      const events = (await flcRun(repo, ['log', '--json'])).stdout.split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      expect(events.find((e) => e.event === 'claim:conflicted')).toMatchObject({ path: 'notes.txt', agent: expect.stringMatching(/^a[0-9a-f]{16}$/) });
     });
   });
 }
