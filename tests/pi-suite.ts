@@ -149,6 +149,17 @@ export class RpcPi {
 }
 
 /** Polls `check` until true (generous: a loaded machine is slow, not wrong). */
+/** A committed x.txt that session cli-owner (a person at a terminal) changed: its owned, uncommitted work. */
+async function ownedByCli(repo: string): Promise<void> {
+  fs.writeFileSync(path.join(repo, 'x.txt'), 'original\n');
+  git(repo, 'add', 'x.txt');
+  git(repo, 'commit', '-q', '-m', 'x');
+  const owner = { FLC_SESSION: 'cli-owner' };
+  await flc(['claim', 'x.txt'], { cwd: repo, env: owner });
+  fs.writeFileSync(path.join(repo, 'x.txt'), 'work of the owner\n');
+  await flc(['release', '--all'], { cwd: repo, env: owner });
+}
+
 async function waitFor(what: string, check: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
@@ -292,13 +303,7 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
     it.runIf(line.powershell)("refuses a powershell git stash that would take another session's owned file, naming the owner", async () => {
       const project = await piProject();
       const { repo } = project;
-      fs.writeFileSync(path.join(repo, 'x.txt'), 'original\n');
-      git(repo, 'add', 'x.txt');
-      git(repo, 'commit', '-q', '-m', 'x');
-      const owner = { FLC_SESSION: 'cli-owner' };
-      await flc(['claim', 'x.txt'], { cwd: repo, env: owner });
-      fs.writeFileSync(path.join(repo, 'x.txt'), 'work of the owner\n');
-      await flc(['release', '--all'], { cwd: repo, env: owner });
+      await ownedByCli(repo);
       const run = await runPi(line, project, [{ tool: 'powershell', args: { command: 'git stash -u; Write-Output done' } }, { text: 'done' }], {}, { approve, tools: 'read,bash,edit,write,powershell' });
       expect(run.code, run.stderr).toBe(0);
       expect(run.tools.map((t) => [t.toolName, t.isError])).toEqual([['powershell', true]]);
@@ -313,13 +318,7 @@ export function definePiSuite(line: PiLine, { approve = false }: { approve?: boo
     it.runIf(line.codemode)("refuses codemode's nested write of a held file and its nested bash git stash of another session's work, naming the holders", async () => {
       const project = await piProject();
       const { repo } = project;
-      fs.writeFileSync(path.join(repo, 'x.txt'), 'original\n');
-      git(repo, 'add', 'x.txt');
-      git(repo, 'commit', '-q', '-m', 'x');
-      const owner = { FLC_SESSION: 'cli-owner' };
-      await flc(['claim', 'x.txt'], { cwd: repo, env: owner });
-      fs.writeFileSync(path.join(repo, 'x.txt'), 'work of the owner\n');
-      await flc(['release', '--all'], { cwd: repo, env: owner });
+      await ownedByCli(repo);
       await flc(['claim', 'notes.txt'], { cwd: repo, env: { FLC_SESSION: 'cli-holder' } });
       const code = [
         "const write = await tools.write({ path: 'notes.txt', content: 'from codemode' }).then(() => 'written', (e) => String(e));",
