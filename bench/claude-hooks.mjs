@@ -5,8 +5,8 @@
 //  1. hook time per edit (Write) and per Bash call, PreToolUse + PostToolUse, p50/p95, from
 //     Claude Code's --debug-file
 //  2. a session of EDITS edits, and one of EDITS Bash calls that each write a file: wall time with
-//     flc's hooks against the same session with none (ratio per round of three back-to-back
-//     sessions, median over SESSIONS rounds); and the Writes again against a model that takes
+//     flc's hooks against the same session with none (ratio per round of back-to-back sessions,
+//     median over SESSIONS rounds); and the Writes again against a model that takes
 //     MODEL_MS per response, as a real one does (PACED_ROUNDS rounds)
 //     and, in the same rounds, sessions whose PreToolUse + PostToolUse hooks do nothing (a `true`
 //     command, an http hook answered at once on loopback, an mcp_tool hook into a do-nothing
@@ -110,7 +110,7 @@ async function bench() {
         }
         console.log(`    ${mode.padEnd(8)} p50 ${ms(median(t))}  p95 ${ms(pct(t, 0.95))}  max ${ms(Math.max(...t))}  (${t.length} calls)${mode === 'mcp' ? '   target: p50 <= 20 ms, p95 <= 50 ms' : ''}`);
       }
-      // The ratio is the median of each round's own ratio: a round runs its three sessions back to
+      // The ratio is the median of each round's own ratio: a round runs its sessions back to
       // back, so a load swing on this shared machine shifts them alike.
       const base = median(wall.none);
       console.log(`  a session of ${EDITS} ${tool} calls, wall time (median of ${SESSIONS} rounds; ratio: the median of each round's ratio to its own session without hooks):`);

@@ -149,23 +149,23 @@ export class RpcPi {
 }
 
 /** Polls `check` until true (generous: a loaded machine is slow, not wrong). */
-/** A committed x.txt that session cli-owner (a person at a terminal) changed: its owned, uncommitted work. */
-async function ownedByCli(repo: string): Promise<void> {
-  fs.writeFileSync(path.join(repo, 'x.txt'), 'original\n');
-  git(repo, 'add', 'x.txt');
-  git(repo, 'commit', '-q', '-m', 'x');
-  const owner = { FLC_SESSION: 'cli-owner' };
-  await flc(['claim', 'x.txt'], { cwd: repo, env: owner });
-  fs.writeFileSync(path.join(repo, 'x.txt'), 'work of the owner\n');
-  await flc(['release', '--all'], { cwd: repo, env: owner });
-}
-
 async function waitFor(what: string, check: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!check()) {
     if (Date.now() > end) throw new Error(`${what}: not seen within ${ms / 1000}s`);
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** A committed x.txt that session cli-owner (a person at a terminal) changed: its owned, uncommitted work. */
+async function ownedByCli(repo: string): Promise<void> {
+  fs.writeFileSync(path.join(repo, 'x.txt'), 'original\n');
+  git(repo, 'add', 'x.txt');
+  git(repo, 'commit', '-q', '-m', 'x');
+  const owner = { FLC_SESSION: 'cli-owner' };
+  expect((await flc(['claim', 'x.txt'], { cwd: repo, env: owner })).code).toBe(0);
+  fs.writeFileSync(path.join(repo, 'x.txt'), 'work of the owner\n');
+  expect((await flc(['release', '--all'], { cwd: repo, env: owner })).code).toBe(0);
 }
 
 const ui = (method: string) => (e: Record<string, unknown>) => e.type === 'extension_ui_request' && e.method === method;

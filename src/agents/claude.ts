@@ -85,7 +85,7 @@ export const SHELL_TOOL = 'Bash';
 
 /**
  * Claude Code's tool that leaves a worktree EnterWorktree made; `action: "remove"` with
- * `discard_changes: true` deletes it with every uncommitted file in it (hooks/claude-worktree).
+ * `discard_changes: true` deletes it, every uncommitted file and its branch (hooks/claude-worktree).
  */
 export const WORKTREE_EXIT_TOOL = 'ExitWorktree';
 

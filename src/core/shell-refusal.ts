@@ -34,6 +34,7 @@ export function describeGitRefusal(command: string, git: GitIntent, taken: Shell
     if (git.effect === 'remove' || git.effect === 'move') {
       return "Allowed instead: leave those files; their owner can hand them over (flc release --changes <path>), or the user can adopt them (flc adopt <path>).";
     }
+    if (git.verb === 'worktree') return 'Allowed instead: leave that worktree as it is until the other sessions have committed their work there (flc status shows them).';
     if (!mine.length) return `There is nothing of yours it would ${verb}; leave the other sessions' files as they are.`;
     if (git.effect === 'stash') return `Allowed instead, only your files: git stash push${git.untracked ? ' --include-untracked' : ''} -- ${files}`;
     if (git.verb === 'clean') return `Allowed instead, only your files: git clean -f -- ${files}`;

@@ -160,7 +160,7 @@ describe("Claude Code's ExitWorktree", () => {
   const exitPayload = (session: string, worktree: string, input: Record<string, unknown>) =>
     JSON.stringify({ hook_event_name: 'PreToolUse', session_id: session, cwd: worktree, tool_name: 'ExitWorktree', tool_input: input });
 
-  it("refuses action remove with discard_changes while another session owns work in the worktree, naming it; keep, and a remove that discards nothing of others', are allowed (after a snapshot)", async () => {
+  it("refuses action remove with discard_changes while another session owns work in the worktree, naming it; keep, a remove that discards nothing of others' (after a snapshot), and one in the main checkout are allowed", async () => {
     const repo = makeRepo();
     fs.writeFileSync(path.join(repo, 'x.txt'), 'x\n');
     git(repo, 'add', '-A');
@@ -181,6 +181,10 @@ describe("Claude Code's ExitWorktree", () => {
     for (const input of [{ action: 'keep' }, { action: 'remove' }]) {
       expect(await flc(['hook', 'claude'], { cwd: worktree, input: exitPayload('claude-b', worktree, input) }), JSON.stringify(input)).toMatchObject({ code: 0, stderr: '' });
     }
+    // In the main checkout there is no EnterWorktree worktree to remove (Claude Code does nothing): allowed, nothing saved.
+    await own(repo, A, { 'main.txt': 'work of a in the main checkout\n' });
+    expect(await flc(['hook', 'claude'], { cwd: repo, input: exitPayload('claude-b', repo, remove) })).toMatchObject({ code: 0, stderr: '' });
+    expect(JSON.parse((await flc(['snapshots', '--json'], { cwd: repo })).stdout).snapshots).toEqual([]);
     // the session that owns the work may discard it: allowed, after a snapshot of the worktree
     const byOwner = await flc(['hook', 'claude'], { cwd: worktree, input: exitPayload('session-a', worktree, remove) });
     expect(byOwner).toMatchObject({ code: 0, stderr: '' });

@@ -6,6 +6,9 @@ import { settingsHookTimeoutMs } from '../../src/hooks/settings-timeout.js';
 import { forkOrigin, parseClaudePayload } from '../../src/agents/claude.js';
 import { HOOK_TIMEOUT_MARGIN_MS, hookWaitLimitMs, installedHookTimeoutMs, preToolUseTimeoutFor } from '../../src/agents/claude-timeouts.js';
 import { describeRefusal } from '../../src/agents/refusal.js';
+import type { GitIntent } from '../../src/core/shell.js';
+import { NO_WORKAROUND, describeGitRefusal } from '../../src/core/shell-refusal.js';
+import { asExitRefusal } from '../../src/hooks/claude-worktree.js';
 import type { Blocker } from '../../src/core/rules.js';
 import { hookSession, resolveSession } from '../../src/identity.js';
 import { flcHookPlan, isFlcHook } from '../../src/install/claude-settings.js';
@@ -50,6 +53,35 @@ describe('Claude Code payloads', () => {
   it('carry SessionStart source and SessionEnd reason', () => {
     expect(parse({ hook_event_name: 'SessionStart', source: 'clear' }).source).toBe('clear');
     expect(parse({ hook_event_name: 'SessionEnd', reason: 'clear' }).reason).toBe('clear');
+  });
+
+  it("say when ExitWorktree will delete the worktree: action remove with discard_changes true, nothing else", () => {
+    const discards = (toolInput: unknown, toolName = 'ExitWorktree') => parse({ hook_event_name: 'PreToolUse', tool_name: toolName, tool_input: toolInput }).discardsWorktree;
+    expect(discards({ action: 'remove', discard_changes: true })).toBe(true);
+    expect(discards({ action: 'remove', discard_changes: 'true' })).toBe(false);
+    expect(discards({ action: 'remove' })).toBe(false);
+    expect(discards({ action: 'keep', discard_changes: true })).toBe(false);
+    expect(discards({ action: 'remove', discard_changes: true }, 'Bash')).toBe(false);
+    expect(discards('remove')).toBe(false);
+  });
+});
+
+describe("ExitWorktree's refusal", () => {
+  const command = "git worktree remove --force '/r/.claude/worktrees/wt 1'";
+  const intent: GitIntent = { verb: 'worktree', effect: 'discard', paths: [], untracked: true, ignored: false };
+  it("names ExitWorktree and offers keep instead of the git command's alternative", () => {
+    const gate = describeGitRefusal(command, intent, [{ path: 'x.txt', session: 'other', what: 'held', since: new Date(0).toISOString(), command }], [], Date.now());
+    const text = asExitRefusal(`${gate}\n${NO_WORKAROUND}`, command, '/r/.claude/worktrees/wt 1');
+    expect(text.split('\n')).toEqual([
+      'flc: refused ExitWorktree (action "remove", discard_changes) of /r/.claude/worktrees/wt 1: it would discard work of other sessions:',
+      expect.stringMatching(/^ {2}x\.txt: being edited by session other \(write claim for /),
+      'Allowed instead: ExitWorktree with action "keep" (the worktree stays, with every file in it).',
+      NO_WORKAROUND,
+    ]);
+  });
+
+  it('passes a refusal of another shape on as it is', () => {
+    expect(asExitRefusal('flc: something else', command, '/r')).toBe('flc: something else');
   });
 });
 
