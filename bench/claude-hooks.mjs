@@ -245,21 +245,25 @@ async function ownHookTimes(repo, runs = 40) {
   return { runs, pre: median(t.pre), post: median(t.post), bashPre: median(t.bashPre), bashPost: median(t.bashPost) };
 }
 
-/** PreToolUse and PostToolUse hooks of one type that do nothing, matching the tools flc's hooks match, and nothing else. */
+/**
+ * PreToolUse and PostToolUse hooks of one type that do nothing, matching the tools flc's hooks
+ * match, and nothing else. The mcp_tool ones are flc's own entries (the same interpolated input)
+ * pointed at a server that answers at once.
+ */
 function writeNoopHooks(repo, mode, httpUrl) {
-  const hook = {
-    'noop-command': { type: 'command', command: 'true' },
-    'noop-http': { type: 'http', url: httpUrl },
-    'noop-mcp': { type: 'mcp_tool', server: 'noop', tool: 'claude_hook', input: { payload: { tool_input: '${tool_input}' } } },
-  }[mode];
-  const entry = [{ matcher: MATCHER, hooks: [{ ...hook, timeout: 30 }] }];
-  const settings = { hooks: { PreToolUse: entry, PostToolUse: entry } };
+  const entry = (hook) => [{ matcher: MATCHER, hooks: [{ ...hook, timeout: 30 }] }];
+  let settings;
   if (mode === 'noop-mcp') {
+    flc(repo, 'init', '--claude', '--hooks=mcp', '--no-guard');
+    const installed = JSON.parse(fs.readFileSync(path.join(repo, '.claude', 'settings.json'), 'utf8'));
+    settings = { hooks: { PreToolUse: installed.hooks.PreToolUse, PostToolUse: installed.hooks.PostToolUse }, enabledMcpjsonServers: installed.enabledMcpjsonServers };
     const server = path.join(ROOT, 'bench', 'noop-mcp-server.mjs');
-    fs.writeFileSync(path.join(repo, '.mcp.json'), JSON.stringify({ mcpServers: { noop: { command: process.execPath, args: [server] } } }));
-    settings.enabledMcpjsonServers = ['noop'];
+    fs.writeFileSync(path.join(repo, '.mcp.json'), JSON.stringify({ mcpServers: { flc: { command: process.execPath, args: [server] } } }));
+  } else {
+    const hook = mode === 'noop-command' ? { type: 'command', command: 'true' } : { type: 'http', url: httpUrl };
+    settings = { hooks: { PreToolUse: entry(hook), PostToolUse: entry(hook) } };
+    fs.mkdirSync(path.join(repo, '.claude'));
   }
-  fs.mkdirSync(path.join(repo, '.claude'));
   fs.writeFileSync(path.join(repo, '.claude', 'settings.json'), JSON.stringify(settings, null, 2));
 }
 
