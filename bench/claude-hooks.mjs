@@ -6,11 +6,11 @@
 //     Claude Code's --debug-file
 //  2. a session of EDITS edits, and one of EDITS Bash calls that each write a file: wall time with
 //     flc's hooks against the same session with none (ratio per round of back-to-back sessions,
-//     median over SESSIONS rounds); and the Writes again against a model that takes
+//     median over SESSIONS rounds); in the same rounds, sessions whose PreToolUse + PostToolUse
+//     hooks do nothing (a `true` command, an http hook answered at once on loopback, flc's
+//     mcp_tool entries pointed at a do-nothing server): the floor Claude Code's own dispatch of
+//     each hook type puts under any hook; and the Writes again against a model that takes
 //     MODEL_MS per response, as a real one does (PACED_ROUNDS rounds)
-//     and, in the same rounds, sessions whose PreToolUse + PostToolUse hooks do nothing (a `true`
-//     command, an http hook answered at once on loopback, an mcp_tool hook into a do-nothing
-//     server): the floor Claude Code's own dispatch of each hook type puts under any hook
 //  3. a waiting session's grant after the holder's release (the journal's timestamps), p50/max
 // Skips, saying why, where the Claude Code binary is absent.
 import { execFileSync, spawn } from 'node:child_process';
